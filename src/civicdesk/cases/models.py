@@ -1,0 +1,84 @@
+"""Cases (one problem at one place being worked on) and their append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicdesk.core.workflow import CaseStatus
+from civicdesk.db import Base
+
+_STATUSES = ",".join(f"'{s.value}'" for s in CaseStatus)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"status in ({_STATUSES})", name="status"),
+        CheckConstraint(
+            "satisfaction is null or satisfaction in ('satisfied','basically','unsatisfied')",
+            name="satisfaction",
+        ),
+        Index("ix_cases_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="RESTRICT"), index=True
+    )
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="RESTRICT"), index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    filed_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # Deadlines are stored when work is assigned, never recomputed on read.
+    accept_due_at: Mapped[datetime | None]
+    handle_due_at: Mapped[datetime | None]
+    # The deadline of the step the case is waiting on now (null when nobody owes a step).
+    due_at: Mapped[datetime | None]
+    not_filed_reason: Mapped[str | None] = mapped_column(Text)
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    solved: Mapped[bool | None]
+    complaint_count: Mapped[int] = mapped_column(Integer, default=1)
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A pending extension request: working days asked for (null when none is pending).
+    extension_requested_days: Mapped[int | None] = mapped_column(Integer)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+
+
+class CaseEvent(Base):
+    """One row per action on a case: who, when, what, why. Never updated, never deleted."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))

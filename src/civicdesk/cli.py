@@ -1,0 +1,58 @@
+"""The ``civicdesk`` command: set-up, import, reports, maintenance, serving."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from civicdesk.accounts.cli import app as users_app
+from civicdesk.config.cli import app as config_app
+from civicdesk.config.cli import calendar_app
+from civicdesk.demo.cli import app as demo_app
+from civicdesk.intake.cli import import_command
+from civicdesk.reports.cli import app as report_app
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="civicdesk — 城管信访投诉统一受理、交办、督办、反馈与考核平台",
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config", help="Reference data (areas, units, categories, channels).")
+app.add_typer(calendar_app, name="calendar", help="Working-day calendar overrides.")
+app.add_typer(users_app, name="users", help="Staff accounts.")
+app.add_typer(report_app, name="report", help="Reports.")
+app.add_typer(demo_app, name="demo", help="Demo data and the demo server.")
+app.command("import")(import_command)
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    from civicdesk.db import get_engine
+    from civicdesk.migrate import upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    console.print(f"[green]数据库已是最新结构[/green] ({engine.url.render_as_string()})")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (CIVICDESK_HOST)."),
+    port: int | None = typer.Option(None, help="Port (CIVICDESK_PORT, default 8000)."),
+) -> None:
+    """Serve the staff web and the HTTP API."""
+    import uvicorn
+
+    from civicdesk.app import create_app
+    from civicdesk.settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

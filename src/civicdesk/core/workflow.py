@@ -1,0 +1,203 @@
+"""The case lifecycle as data: statuses, named actions, and who may take each.
+
+Refines DESIGN.md's guide: received 受理 → filed 立案 (or not_filed 不予立案) → dispatched 派遣 →
+accepted 签收 (or returned 退回 → re-dispatched) → handled 处置 → closed 结案 (after verification
+核查 and the callback 回访), or sent back for rework 返工. Side actions keep the status.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from civicdesk.errors import IllegalTransition, PermissionDenied
+
+
+class CaseStatus(enum.StrEnum):
+    received = "received"  # 受理: recorded, not yet judged
+    not_filed = "not_filed"  # 不予立案: outside remit or not actionable (terminal, reopenable)
+    filed = "filed"  # 立案: accepted as actionable, waiting for dispatch
+    dispatched = "dispatched"  # 派遣: sent to a unit, waiting for 签收
+    returned = "returned"  # 退回: the unit says it is not theirs; back with the dispatcher
+    accepted = "accepted"  # 签收: the unit is handling it
+    suspended = "suspended"  # 挂账: long-term problem, parked with a review date
+    handled = "handled"  # 处置: the unit replied; the centre verifies and calls back
+    closed = "closed"  # 结案
+    merged = "merged"  # joined into another case (terminal)
+
+
+OPEN_STATUSES = frozenset(
+    {
+        CaseStatus.received,
+        CaseStatus.filed,
+        CaseStatus.dispatched,
+        CaseStatus.returned,
+        CaseStatus.accepted,
+        CaseStatus.suspended,
+        CaseStatus.handled,
+    }
+)
+# Statuses in which a unit owes a step on a clock (签收 or 处置): overdue applies to these.
+CLOCKED_STATUSES = frozenset({CaseStatus.dispatched, CaseStatus.accepted})
+
+
+class CaseAction(enum.StrEnum):
+    file = "file"  # 立案
+    not_file = "not_file"  # 不予立案
+    dispatch = "dispatch"  # 派遣 (also re-dispatch after 退回)
+    accept = "accept"  # 签收
+    return_ = "return"  # 退回
+    reply = "reply"  # 处置答复
+    callback = "callback"  # 回访 (records satisfaction; status unchanged)
+    close = "close"  # 核查结案
+    rework = "rework"  # 返工
+    request_extension = "request_extension"  # 延期申请
+    approve_extension = "approve_extension"
+    refuse_extension = "refuse_extension"
+    urge = "urge"  # 催办
+    supervise = "supervise"  # 督办
+    suspend = "suspend"  # 挂账
+    resume = "resume"
+    reopen = "reopen"
+    note = "note"  # internal note, any open status
+
+
+S = CaseStatus
+A = CaseAction
+
+# (action, from status) → to status. Anything not listed is refused.
+TRANSITIONS: dict[tuple[CaseAction, CaseStatus], CaseStatus] = {
+    (A.file, S.received): S.filed,
+    (A.not_file, S.received): S.not_filed,
+    (A.dispatch, S.filed): S.dispatched,
+    (A.dispatch, S.returned): S.dispatched,
+    (A.accept, S.dispatched): S.accepted,
+    (A.return_, S.dispatched): S.returned,
+    (A.return_, S.accepted): S.returned,
+    (A.reply, S.accepted): S.handled,
+    (A.callback, S.handled): S.handled,
+    (A.close, S.handled): S.closed,
+    (A.rework, S.handled): S.accepted,
+    (A.request_extension, S.accepted): S.accepted,
+    (A.approve_extension, S.accepted): S.accepted,
+    (A.refuse_extension, S.accepted): S.accepted,
+    (A.urge, S.dispatched): S.dispatched,
+    (A.urge, S.accepted): S.accepted,
+    (A.supervise, S.dispatched): S.dispatched,
+    (A.supervise, S.accepted): S.accepted,
+    (A.supervise, S.suspended): S.suspended,
+    (A.suspend, S.accepted): S.suspended,
+    (A.resume, S.suspended): S.accepted,
+    (A.reopen, S.closed): S.filed,
+    (A.reopen, S.not_filed): S.received,
+}
+for _status in OPEN_STATUSES:
+    TRANSITIONS[(A.note, _status)] = _status
+
+R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN = (
+    "operator",
+    "dispatcher",
+    "unit_staff",
+    "leader",
+    "admin",
+)
+_CENTRE = frozenset({R_DISPATCHER, R_ADMIN})
+
+# Who may take each action. Unit staff act only on cases of their own unit (checked in service).
+ACTION_ROLES: dict[CaseAction, frozenset[str]] = {
+    A.file: frozenset({R_OPERATOR}) | _CENTRE,
+    A.not_file: frozenset({R_OPERATOR}) | _CENTRE,
+    A.dispatch: _CENTRE,
+    A.accept: frozenset({R_UNIT, R_ADMIN}),
+    A.return_: frozenset({R_UNIT, R_ADMIN}),
+    A.reply: frozenset({R_UNIT, R_ADMIN}),
+    A.callback: frozenset({R_OPERATOR}) | _CENTRE,
+    A.close: _CENTRE,
+    A.rework: _CENTRE,
+    A.request_extension: frozenset({R_UNIT, R_ADMIN}),
+    A.approve_extension: _CENTRE,
+    A.refuse_extension: _CENTRE,
+    A.urge: _CENTRE,
+    A.supervise: frozenset({R_LEADER}) | _CENTRE,
+    A.suspend: _CENTRE,
+    A.resume: _CENTRE,
+    A.reopen: _CENTRE,
+    A.note: frozenset({R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN}),
+}
+# Unit staff's own actions, the rest of the unit-facing actions are the centre's.
+UNIT_ACTIONS = frozenset({A.accept, A.return_, A.reply, A.request_extension})
+
+
+@dataclass(frozen=True)
+class ActionLabel:
+    zh: str
+    en: str
+
+
+LABELS: dict[CaseAction, ActionLabel] = {
+    A.file: ActionLabel("立案", "File"),
+    A.not_file: ActionLabel("不予立案", "Do not file"),
+    A.dispatch: ActionLabel("派遣", "Dispatch"),
+    A.accept: ActionLabel("签收", "Accept"),
+    A.return_: ActionLabel("退回", "Return"),
+    A.reply: ActionLabel("处置答复", "Reply"),
+    A.callback: ActionLabel("回访", "Callback"),
+    A.close: ActionLabel("核查结案", "Verify and close"),
+    A.rework: ActionLabel("返工", "Rework"),
+    A.request_extension: ActionLabel("申请延期", "Request extension"),
+    A.approve_extension: ActionLabel("批准延期", "Approve extension"),
+    A.refuse_extension: ActionLabel("不批准延期", "Refuse extension"),
+    A.urge: ActionLabel("催办", "Urge"),
+    A.supervise: ActionLabel("督办", "Supervise"),
+    A.suspend: ActionLabel("挂账", "Suspend"),
+    A.resume: ActionLabel("恢复办理", "Resume"),
+    A.reopen: ActionLabel("重新开启", "Reopen"),
+    A.note: ActionLabel("备注", "Note"),
+}
+
+STATUS_LABELS: dict[CaseStatus, ActionLabel] = {
+    S.received: ActionLabel("已受理", "Received"),
+    S.not_filed: ActionLabel("不予立案", "Not filed"),
+    S.filed: ActionLabel("已立案", "Filed"),
+    S.dispatched: ActionLabel("已派遣", "Dispatched"),
+    S.returned: ActionLabel("已退回", "Returned"),
+    S.accepted: ActionLabel("处置中", "In hand"),
+    S.suspended: ActionLabel("挂账", "Suspended"),
+    S.handled: ActionLabel("待核查", "Awaiting verification"),
+    S.closed: ActionLabel("已结案", "Closed"),
+    S.merged: ActionLabel("已合并", "Merged"),
+}
+
+# Actions that need a reason written down (why is part of every history row; these insist).
+REASON_REQUIRED = frozenset(
+    {A.not_file, A.return_, A.rework, A.request_extension, A.refuse_extension, A.suspend, A.reopen}
+)
+
+
+def next_status(status: str, action: CaseAction) -> CaseStatus:
+    """The status after ``action``; raises IllegalTransition when the table has no such move."""
+    try:
+        return TRANSITIONS[(action, CaseStatus(status))]
+    except (KeyError, ValueError):
+        label = LABELS[action].zh
+        state = STATUS_LABELS.get(CaseStatus(status), ActionLabel(status, status)).zh
+        raise IllegalTransition(f"案件状态为“{state}”，不能执行“{label}”") from None
+
+
+def check_role(role: str, action: CaseAction) -> None:
+    if role not in ACTION_ROLES[action]:
+        raise PermissionDenied(f"当前角色无权执行“{LABELS[action].zh}”")
+
+
+def allowed_actions(status: str, role: str) -> list[CaseAction]:
+    """Exactly the actions this role may take on a case in this status, in table order."""
+    return [
+        action
+        for action in CaseAction
+        if (action, CaseStatus(status)) in TRANSITIONS and role in ACTION_ROLES[action]
+    ]
+
+
+def statuses(values: Iterable[str]) -> list[CaseStatus]:
+    return [CaseStatus(v) for v in values]
