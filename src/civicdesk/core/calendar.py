@@ -128,16 +128,15 @@ class WorkCalendar:
         if days < 0:
             raise ValueError(f"days must not be negative, got {days}")
         target = local.date()
-        if days == 0:
-            if not self.is_workday(target) or self._closing_of(target) < local:
-                target = self.next_working_day(target)
+        if days == 0 and (not self.is_workday(target) or self._closing_of(target) < local):
+            target = self.next_working_day(target)
         for _ in range(days):
             target = self.next_working_day(target)
         return self._closing_of(target).astimezone(UTC)
 
     def due_after_working_hours(self, start: datetime, hours: float) -> datetime:
-        """Hour limits (e.g. urgent orders: "2个工作小时内响应") run only while offices are
-        open; a complaint received after hours starts counting when the next period opens."""
+        """Hour limits (工作小时, used for urgent orders) run only while offices are open, so a
+        complaint received after hours starts counting when the next office period opens."""
         local = _local(start, "start")
         if not math.isfinite(hours) or hours < 0:
             raise ValueError(f"hours must be a finite, non-negative number, got {hours}")
@@ -152,6 +151,8 @@ class WorkCalendar:
         """Office time between two instants, to measure how late a case was closed in the
         same unit its limit was set in."""
         local_start, local_end = _local(start, "start"), _local(end, "end")
+        if local_end <= local_start:
+            return 0.0
         total = timedelta()
         for opens, closes in self._office_periods_from(local_start):
             if opens >= local_end:
@@ -204,8 +205,9 @@ def _parse_date(raw: str, where: str) -> date:
         raise ValueError(f"{where}: {raw!r} is not a real date ({exc})") from None
 
 
-def _add_override(result: dict[date, bool], seen: dict[date, str], d: date, value: bool,
-                  where: str) -> None:
+def _add_override(
+    result: dict[date, bool], seen: dict[date, str], d: date, value: bool, where: str
+) -> None:
     if d in seen:
         raise ValueError(f"{where}: {d} is listed twice (first at {seen[d]})")
     result[d], seen[d] = value, where

@@ -61,6 +61,8 @@ class CaseAction(enum.StrEnum):
     resume = "resume"
     reopen = "reopen"
     note = "note"  # internal note, any open status
+    attach = "attach"  # a further complaint joins the case (any open status)
+    receive = "receive"  # the case was opened by a complaint (history only, never a transition)
 
 
 S = CaseStatus
@@ -94,6 +96,7 @@ TRANSITIONS: dict[tuple[CaseAction, CaseStatus], CaseStatus] = {
 }
 for _status in OPEN_STATUSES:
     TRANSITIONS[(A.note, _status)] = _status
+    TRANSITIONS[(A.attach, _status)] = _status
 
 R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN = (
     "operator",
@@ -124,6 +127,8 @@ ACTION_ROLES: dict[CaseAction, frozenset[str]] = {
     A.resume: _CENTRE,
     A.reopen: _CENTRE,
     A.note: frozenset({R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN}),
+    A.attach: frozenset({R_OPERATOR}) | _CENTRE,
+    A.receive: frozenset(),
 }
 # Unit staff's own actions, the rest of the unit-facing actions are the centre's.
 UNIT_ACTIONS = frozenset({A.accept, A.return_, A.reply, A.request_extension})
@@ -154,6 +159,8 @@ LABELS: dict[CaseAction, ActionLabel] = {
     A.resume: ActionLabel("恢复办理", "Resume"),
     A.reopen: ActionLabel("重新开启", "Reopen"),
     A.note: ActionLabel("备注", "Note"),
+    A.attach: ActionLabel("并入投诉", "Attach complaint"),
+    A.receive: ActionLabel("受理", "Received"),
 }
 
 STATUS_LABELS: dict[CaseStatus, ActionLabel] = {
@@ -190,11 +197,15 @@ def check_role(role: str, action: CaseAction) -> None:
         raise PermissionDenied(f"当前角色无权执行“{LABELS[action].zh}”")
 
 
+# Actions taken through the case page's action forms (attach happens at intake).
+PAGE_ACTIONS = tuple(a for a in CaseAction if a not in (A.attach, A.receive))
+
+
 def allowed_actions(status: str, role: str) -> list[CaseAction]:
     """Exactly the actions this role may take on a case in this status, in table order."""
     return [
         action
-        for action in CaseAction
+        for action in PAGE_ACTIONS
         if (action, CaseStatus(status)) in TRANSITIONS and role in ACTION_ROLES[action]
     ]
 

@@ -1,0 +1,26 @@
+"""Case numbers: prefix + local opening date + a sequence per day, e.g. HZ2026031000012."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civicdesk.cases.models import Case
+from civicdesk.clock import to_local
+
+SEQ_DIGITS = 5
+
+
+def day_prefix(prefix: str, opened_at: datetime) -> str:
+    return f"{prefix}{to_local(opened_at):%Y%m%d}"
+
+
+def next_case_number(session: Session, *, prefix: str, opened_at: datetime) -> str:
+    """The next free number of the day. A concurrent writer may take the same number first:
+    the unique index refuses the second, and the caller retries (see intake.service)."""
+    head = day_prefix(prefix, opened_at)
+    last = session.scalar(select(func.max(Case.number)).where(Case.number.like(f"{head}%")))
+    seq = int(last[len(head):]) + 1 if last else 1
+    return f"{head}{seq:0{SEQ_DIGITS}d}"

@@ -1,0 +1,613 @@
+"""Load a city's configuration directory into the reference tables.
+
+Two phases, so that a bad file never leaves half a configuration behind: ``read_config`` parses
+and cross-checks every file without touching the database (``civicdesk config check``), then
+``load_config`` upserts the rows by code. Rows the files no longer mention are kept, because
+complaints and cases refer to them; the summary lists them as "kept, not in configuration".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from civicdesk.config.models import CalendarOverride, Setting
+from civicdesk.config.schemas import (
+    AreasFile,
+    CategoriesFile,
+    CategoryEntry,
+    ChannelsFile,
+    CityFile,
+    UnitsFile,
+)
+from civicdesk.core.calendar import load_overrides_file
+from civicdesk.errors import ConfigurationError
+from civicdesk.intake.models import Channel
+from civicdesk.org.models import AREA_DEPTH, Area, AreaLevel, Unit, unit_areas
+from civicdesk.taxonomy.models import Category
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "configs"
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "city": CityFile,
+    "areas": AreasFile,
+    "units": UnitsFile,
+    "categories": CategoriesFile,
+    "channels": ChannelsFile,
+}
+OPTIONAL_FILES = ("calendar",)
+KINDS = ("settings", "areas", "units", "categories", "channels", "calendar")
+_LEVELS = [AreaLevel.city, AreaLevel.district, AreaLevel.street, AreaLevel.community]
+
+
+# ---- what the loader reports --------------------------------------------------------------
+
+
+@dataclass
+class KindSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Codes present in the database but absent from the files: never deleted, since data
+    # (complaints, cases, routing rules) may refer to them.
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class LoadSummary:
+    source: str
+    kinds: dict[str, KindSummary] = field(default_factory=lambda: {k: KindSummary() for k in KINDS})
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, kind: str) -> KindSummary:
+        return self.kinds[kind]
+
+    @property
+    def changed(self) -> bool:
+        return any(s.created or s.updated for s in self.kinds.values())
+
+
+# ---- the parsed, cross-checked configuration ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row to upsert: its code, its column values, and its parent's code."""
+
+    code: str
+    values: dict[str, Any]
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class UnitRow(Row):
+    area: str | None = None
+    covers: tuple[str, ...] = ()
+
+
+@dataclass
+class Configuration:
+    """Rows in dependency order (parents before children), ready to upsert."""
+
+    directory: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    areas: list[Row] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
+    categories: list[Row] = field(default_factory=list)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    calendar: dict[date, bool] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "settings": len(self.settings),
+            "areas": len(self.areas),
+            "units": len(self.units),
+            "categories": len(self.categories),
+            "channels": len(self.channels),
+            "calendar": len(self.calendar),
+        }
+
+
+class _Problems:
+    """Every error found, each naming the file, the line, the entry and the field."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.lines: list[str] = []
+
+    def add(self, file: str, message: str, *, line: int | None = None) -> None:
+        where = f"{file}:{line}" if line else file
+        self.lines.append(f"  {where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.lines:
+            count = len(self.lines)
+            head = f"配置无效 / invalid configuration in {self.directory} ({count} error"
+            raise ConfigurationError(head + ("s" if count > 1 else "") + "):\n" + "\n".join(self.lines))
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+
+def resolve_source(source: str | Path) -> Path:
+    """A built-in name ("hangzhou") or a directory path."""
+    if isinstance(source, str) and "/" not in source and "\\" not in source:
+        builtin = BUILTIN_DIR / source
+        if builtin.is_dir():
+            return builtin
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        names = ", ".join(sorted(p.name for p in BUILTIN_DIR.iterdir() if p.is_dir()))
+        raise ConfigurationError(
+            f"找不到配置 / no configuration {str(source)!r}: "
+            f"give a directory or a built-in name ({names})"
+        )
+    return path
+
+
+def read_config(source: str | Path) -> Configuration:
+    """Parse and cross-check every file; raise ``ConfigurationError`` listing all problems."""
+    directory = resolve_source(source)
+    problems = _Problems(directory)
+    config = Configuration(directory=directory)
+    parsed = {kind: _parse_file(directory, kind, schema, problems, config.warnings)
+              for kind, schema in SCHEMAS.items()}
+    known = {f"{kind}.{ext}" for kind in (*SCHEMAS, *OPTIONAL_FILES) for ext in ("yaml", "yml")}
+    for path in sorted(directory.glob("*.y*ml")):
+        if path.name not in known:
+            config.warnings.append(f"{path.name}: not a configuration file name; ignored")
+
+    city, areas = parsed["city"], parsed["areas"]
+    if isinstance(city, CityFile) and isinstance(areas, AreasFile):
+        config.settings = city.settings.as_rows()
+        config.areas = _area_rows(city, areas, problems)
+    elif isinstance(city, CityFile):
+        config.settings = city.settings.as_rows()
+    area_codes = {row.code for row in config.areas} if isinstance(areas, AreasFile) else None
+    if isinstance(parsed["units"], UnitsFile):
+        config.units = _unit_rows(parsed["units"], area_codes, problems)
+    if isinstance(parsed["categories"], CategoriesFile):
+        config.categories = _category_rows(parsed["categories"], problems)
+    if isinstance(parsed["channels"], ChannelsFile):
+        config.channels = _channel_rows(parsed["channels"], problems)
+    calendar = _find_file(directory, "calendar", problems)
+    if calendar is not None:
+        try:
+            config.calendar = load_overrides_file(calendar)
+        except (ValueError, UnicodeDecodeError) as exc:
+            problems.add(calendar.name, str(exc).removeprefix(f"{calendar.name}").lstrip(": "))
+    problems.raise_if_any()
+    return config
+
+
+def _find_file(directory: Path, kind: str, problems: _Problems) -> Path | None:
+    found = [p for p in (directory / f"{kind}.yaml", directory / f"{kind}.yml") if p.is_file()]
+    if len(found) > 1:
+        problems.add(found[0].name, f"both {kind}.yaml and {kind}.yml exist: keep one")
+    return found[0] if found else None
+
+
+def _parse_file(
+    directory: Path,
+    kind: str,
+    schema: type[BaseModel],
+    problems: _Problems,
+    warnings: list[str],
+) -> BaseModel | None:
+    path = _find_file(directory, kind, problems)
+    if path is None:
+        problems.add(f"{kind}.yaml", "file missing (every configuration needs it)")
+        return None
+    document = _read_yaml(path, problems)
+    if document is None:
+        return None
+    data, lines = document
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            _report_validation_error(path.name, data, lines, error, problems)
+        return None
+
+
+def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        guess = charset_normalizer.from_bytes(raw).best()
+        hint = f" (it looks like {guess.encoding})" if guess and guess.encoding else ""
+        problems.add(
+            path.name,
+            f"not UTF-8 text{hint}: byte {raw[exc.start]:#04x} at offset {exc.start}; "
+            "save the file as UTF-8",
+        )
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.add(path.name, "the file is empty")
+            return None
+        lines: dict[tuple[Any, ...], int] = {}
+        if not _map_lines(node, (), lines, path.name, problems):
+            return None
+        return loader.construct_document(node), lines
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.add(path.name, f"not valid YAML: {problem}",
+                     line=mark.line + 1 if mark is not None else None)
+        return None
+    finally:
+        loader.dispose()
+
+
+def _map_lines(
+    node: yaml.Node,
+    path: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    file: str,
+    problems: _Problems,
+) -> bool:
+    """Record the line of every value (to point errors at it) and refuse repeated keys, which
+    YAML loaders otherwise resolve silently by keeping the last one."""
+    lines[path] = node.start_mark.line + 1
+    ok = True
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.add(file, f"key {key!r} appears twice in the same entry",
+                             line=key_node.start_mark.line + 1)
+                ok = False
+            seen.add(key)
+            ok = _map_lines(value_node, (*path, key), lines, file, problems) and ok
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            ok = _map_lines(item, (*path, index), lines, file, problems) and ok
+    return ok
+
+
+def _report_validation_error(
+    file: str,
+    data: Any,
+    lines: dict[tuple[Any, ...], int],
+    error: Any,
+    problems: _Problems,
+) -> None:
+    loc = tuple(error["loc"])
+    # The deepest entry with a code along the error's path names the entry for the user.
+    entry_path: tuple[Any, ...] = ()
+    entry_code = None
+    node = data
+    for depth, key in enumerate(loc):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "code" in node:
+            entry_path, entry_code = loc[: depth + 1], node["code"]
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    field_path = loc[len(entry_path):]
+    entry = _dotted(entry_path) or "top level"
+    if entry_code is not None:
+        entry += f" (code {entry_code!r})"
+    message = error["msg"]
+    if not isinstance(error.get("input"), dict | list) and error["type"] != "missing":
+        message += f", got {error['input']!r}"
+    problems.add(file, f"entry {entry}, field {_dotted(field_path)!r}: {message}", line=line)
+
+
+def _dotted(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# ---- cross-checks: references, duplicates, cycles -----------------------------------------
+
+
+def _check_unique(codes: Iterable[tuple[str, str]], file: str, problems: _Problems) -> None:
+    first: dict[str, str] = {}
+    for code, where in codes:
+        if code in first:
+            problems.add(file, f"entry {where}: duplicate code {code!r} (first used at {first[code]})")
+        else:
+            first[code] = where
+
+
+def _area_rows(city: CityFile, areas: AreasFile, problems: _Problems) -> list[Row]:
+    root = city.root
+    rows = [Row(root.code, _area_values(root, AreaLevel.city, 0), None)]
+    codes = [(root.code, "root (city.yaml)")]
+
+    def add(entry: Any, level: AreaLevel, parent: str, path: str) -> None:
+        rows.append(Row(entry.code, _area_values(entry, level, len(rows)), parent))
+        codes.append((entry.code, f"{path} ({entry.code!r})"))
+
+    for d_index, district in enumerate(areas.districts):
+        d_path = f"districts[{d_index}]"
+        add(district, AreaLevel.district, root.code, d_path)
+        for s_index, street in enumerate(district.streets):
+            s_path = f"{d_path}.streets[{s_index}]"
+            add(street, AreaLevel.street, district.code, s_path)
+            for c_index, community in enumerate(street.communities):
+                add(community, AreaLevel.community, street.code, f"{s_path}.communities[{c_index}]")
+    _check_unique(codes, "areas.yaml", problems)
+    return rows
+
+
+def _area_values(entry: Any, level: AreaLevel, sort_order: int) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "short_name": entry.short_name or entry.name,
+        "level": level.value,
+        "population": entry.population,
+        "sort_order": sort_order,
+    }
+
+
+def _unit_rows(units: UnitsFile, area_codes: set[str] | None, problems: _Problems) -> list[UnitRow]:
+    entries = units.units
+    _check_unique(((u.code, f"units[{i}] ({u.code!r})") for i, u in enumerate(entries)),
+                  "units.yaml", problems)
+    parents = {u.code: u.parent for u in entries}
+    for index, unit in enumerate(entries):
+        where = f"entry units[{index}] (code {unit.code!r})"
+        if unit.parent is not None and unit.parent not in parents:
+            problems.add("units.yaml", f"{where}, field 'parent': unknown unit code {unit.parent!r}")
+        if area_codes is None:
+            continue  # areas.yaml is broken: its own errors are reported
+        if unit.area is not None and unit.area not in area_codes:
+            problems.add("units.yaml", f"{where}, field 'area': unknown area code {unit.area!r}")
+        for code in unit.covers:
+            if code not in area_codes:
+                problems.add("units.yaml", f"{where}, field 'covers': unknown area code {code!r}")
+    _check_cycles(parents, "units.yaml", "unit", problems)
+    return [
+        UnitRow(u.code, {"name": u.name, "kind": u.kind.value, "phone": u.phone},
+                u.parent, u.area, tuple(u.covers))
+        for u in entries
+    ]
+
+
+def _check_cycles(
+    parents: dict[str, str | None], file: str, noun: str, problems: _Problems
+) -> None:
+    """Report each parent cycle once (a → b → a would make escalation loop forever)."""
+    settled: set[str] = set()
+    for start in parents:
+        chain: list[str] = []
+        code: str | None = start
+        while code is not None and code in parents and code not in settled:
+            if code in chain:
+                cycle = [*chain[chain.index(code):], code]
+                problems.add(file, f"{noun} parent cycle: {' → '.join(cycle)}")
+                break
+            chain.append(code)
+            code = parents[code]
+        settled.update(chain)
+
+
+def _category_rows(categories: CategoriesFile, problems: _Problems) -> list[Row]:
+    rows: list[Row] = []
+    codes: list[tuple[str, str]] = []
+    defaults = categories.defaults
+
+    def walk(entries: list[CategoryEntry], parent: Row | None, path: str) -> None:
+        for index, entry in enumerate(entries):
+            here = f"{path}[{index}]"
+            inherited = parent.values if parent else {**defaults.model_dump(), "in_remit": True}
+            values = {
+                "name": entry.name,
+                "name_en": entry.name_en,
+                "hotspot": entry.hotspot,
+                "keywords": list(entry.keywords),
+                "sort_order": len(rows),
+            }
+            for limit in ("accept_hours", "handle_days", "reply_days", "in_remit"):
+                own = getattr(entry, limit)
+                values[limit] = inherited[limit] if own is None else own
+            values["accept_hours"] = float(values["accept_hours"])
+            row = Row(entry.code, values, parent.code if parent else None)
+            rows.append(row)
+            codes.append((entry.code, f"{here} ({entry.code!r})"))
+            walk(entry.children, row, f"{here}.children")
+
+    walk(categories.categories, None, "categories")
+    _check_unique(codes, "categories.yaml", problems)
+    return rows
+
+
+def _channel_rows(channels: ChannelsFile, problems: _Problems) -> list[dict[str, Any]]:
+    entries = channels.channels
+    _check_unique(((c.code, f"channels[{i}] ({c.code!r})") for i, c in enumerate(entries)),
+                  "channels.yaml", problems)
+    return [
+        {"code": c.code, "name": c.name, "kind": c.kind.value, "forwarded": c.forwarded,
+         "sort_order": index}
+        for index, c in enumerate(entries)
+    ]
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+
+def load_config(session: Session, source: str | Path) -> LoadSummary:
+    """Validate the whole configuration, then upsert it by code. Flushes, never commits."""
+    config = read_config(source)
+    summary = LoadSummary(source=str(config.directory), warnings=list(config.warnings))
+    _sync_settings(session, config.settings, summary["settings"])
+    area_ids, outcomes = _sync_tree(session, Area, config.areas, summary["areas"])
+    _tally(summary["areas"], outcomes)
+    _sync_units(session, config.units, area_ids, summary["units"])
+    _, outcomes = _sync_tree(session, Category, config.categories, summary["categories"])
+    _tally(summary["categories"], outcomes)
+    _sync_flat(session, Channel, config.channels, summary["channels"])
+    _sync_calendar(session, config.calendar, f"配置 {config.directory.name}/calendar.yaml",
+                   summary["calendar"])
+    session.flush()
+    return summary
+
+
+def _apply(row: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _tally(summary: KindSummary, outcomes: dict[str, str]) -> None:
+    for outcome in outcomes.values():
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _sync_tree(
+    session: Session,
+    model: type[Area] | type[Category] | type[Unit],
+    rows: list[Row],
+    summary: KindSummary,
+    *,
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Upsert a parent/child table, shallowest rows first: flushing when a row's parent is still
+    pending gives that parent its id, so a tree costs one flush per level.
+    Returns code → id, and code → "created" | "updated" | "unchanged"."""
+    existing = {row.code: row for row in session.scalars(select(model))}
+    wanted = {row.code for row in rows}
+    summary.kept = sorted(code for code in existing if code not in wanted)
+    outcomes: dict[str, str] = {}
+    for row in sorted(rows, key=_depth_in(rows)):
+        parent = existing[row.parent] if row.parent is not None else None
+        if parent is not None and parent.id is None:
+            session.flush()
+        values = {**row.values, **(extra(row) if extra else {}),
+                  "parent_id": parent.id if parent is not None else None}
+        current = existing.get(row.code)
+        if current is None:
+            existing[row.code] = model(code=row.code, **values)
+            session.add(existing[row.code])
+            outcomes[row.code] = "created"
+        else:
+            outcomes[row.code] = "updated" if _apply(current, values) else "unchanged"
+    session.flush()
+    return {code: row.id for code, row in existing.items()}, outcomes
+
+
+def _depth_in(rows: list[Row]) -> Callable[[Row], int]:
+    parents = {row.code: row.parent for row in rows}
+
+    def depth(row: Row) -> int:
+        count, code = 0, row.parent
+        while code is not None:
+            count, code = count + 1, parents.get(code)
+        return count
+
+    return depth
+
+
+def _sync_units(
+    session: Session, rows: list[UnitRow], area_ids: dict[str, int], summary: KindSummary
+) -> None:
+    unit_ids, outcomes = _sync_tree(
+        session, Unit, list(rows), summary,
+        extra=lambda row: {"area_id": area_ids[row.area] if row.area else None},
+    )
+    have: dict[int, set[int]] = {}
+    for unit_id, area_id in session.execute(select(unit_areas.c.unit_id, unit_areas.c.area_id)):
+        have.setdefault(unit_id, set()).add(area_id)
+    additions: list[dict[str, int]] = []
+    for row in rows:
+        unit_id = unit_ids[row.code]
+        wanted, current = {area_ids[code] for code in row.covers}, have.get(unit_id, set())
+        if wanted == current:
+            continue
+        additions += [{"unit_id": unit_id, "area_id": a} for a in sorted(wanted - current)]
+        if current - wanted:
+            session.execute(delete(unit_areas).where(
+                unit_areas.c.unit_id == unit_id, unit_areas.c.area_id.in_(current - wanted)))
+        if outcomes[row.code] == "unchanged":
+            outcomes[row.code] = "updated"  # only the covered areas changed
+    if additions:
+        session.execute(insert(unit_areas), additions)
+    _tally(summary, outcomes)
+
+
+def _sync_flat(
+    session: Session, model: type[Channel], rows: list[dict[str, Any]], summary: KindSummary
+) -> None:
+    existing = {row.code: row for row in session.scalars(select(model))}
+    wanted = {row["code"] for row in rows}
+    summary.kept = sorted(code for code in existing if code not in wanted)
+    for values in rows:
+        current = existing.get(values["code"])
+        if current is None:
+            session.add(model(**values))
+            summary.created += 1
+        elif _apply(current, values):
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+
+
+def _sync_settings(session: Session, settings: dict[str, str], summary: KindSummary) -> None:
+    existing = {row.key: row for row in session.scalars(select(Setting))}
+    summary.kept = sorted(key for key in existing if key not in settings)
+    for key, value in settings.items():
+        current = existing.get(key)
+        if current is None:
+            session.add(Setting(key=key, value=value))
+            summary.created += 1
+        elif _apply(current, {"value": value}):
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+
+
+def _sync_calendar(
+    session: Session, overrides: dict[date, bool], note: str, summary: KindSummary
+) -> None:
+    """Upsert by day; days from other files (``civicdesk calendar load``) are left alone."""
+    created, updated = upsert_overrides(session, overrides, note)
+    summary.created, summary.updated = created, updated
+    summary.unchanged = len(overrides) - created - updated
+
+
+def upsert_overrides(session: Session, overrides: dict[date, bool], note: str) -> tuple[int, int]:
+    """Write calendar overrides by day; returns (created, updated)."""
+    if not overrides:
+        return 0, 0
+    days = sorted(overrides)
+    existing = {
+        row.day: row
+        for row in session.scalars(select(CalendarOverride).where(CalendarOverride.day.in_(days)))
+    }
+    created = updated = 0
+    for day in days:
+        values = {"workday": overrides[day], "note": note[:100]}
+        current = existing.get(day)
+        if current is None:
+            session.add(CalendarOverride(day=day, **values))
+            created += 1
+        elif _apply(current, values):
+            updated += 1
+    session.flush()
+    return created, updated

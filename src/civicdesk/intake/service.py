@@ -1,0 +1,166 @@
+"""Intake: a complaint from any channel is recorded once and opens or joins a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civicdesk.accounts.models import User
+from civicdesk.cases import history
+from civicdesk.cases.models import Case
+from civicdesk.cases.numbering import next_case_number
+from civicdesk.core.workflow import OPEN_STATUSES, CaseAction, CaseStatus, check_role
+from civicdesk.errors import InvalidInput
+from civicdesk.intake.models import Channel, Complaint
+from civicdesk.intake.schemas import ComplaintCreate
+from civicdesk.org.models import Area
+from civicdesk.org.service import area_by_code, placement
+from civicdesk.taxonomy.models import Category
+
+# Clocks of forwarding hotlines drift; a few minutes ahead is tolerated, more is an error.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+TITLE_LENGTH = 30
+NUMBER_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    complaint: Complaint
+    case: Case
+    created: bool  # False: the same upstream reference was already on record
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Reference rows resolved once per import instead of once per row."""
+
+    channels: dict[str, Channel]
+    categories: dict[str, Category]
+
+    @classmethod
+    def load(cls, session: Session) -> Lookups:
+        return cls(
+            channels={c.code: c for c in session.scalars(select(Channel))},
+            categories={c.code: c for c in session.scalars(select(Category))},
+        )
+
+
+def find_existing(session: Session, channel: Channel, upstream_ref: str | None) -> Complaint | None:
+    if not upstream_ref:
+        return None
+    return session.scalar(
+        select(Complaint).where(
+            Complaint.channel_id == channel.id, Complaint.upstream_ref == upstream_ref
+        )
+    )
+
+
+def record_complaint(
+    session: Session,
+    data: ComplaintCreate,
+    *,
+    actor: User | None,
+    now: datetime,
+    case_prefix: str = "HZ",
+    lookups: Lookups | None = None,
+) -> IntakeResult:
+    lookups = lookups or Lookups.load(session)
+    channel = lookups.channels.get(data.channel)
+    if channel is None:
+        raise InvalidInput(f"未知渠道：{data.channel}", field="channel")
+    existing = find_existing(session, channel, data.upstream_ref)
+    if existing is not None:
+        return IntakeResult(existing, session.get_one(Case, existing.case_id), created=False)
+    received_at = _received_at(data, now)
+    category = _category(lookups, data.category)
+    area = _area(session, data.area)
+    place = placement(session, area)
+    if data.case_number:
+        if actor is not None:
+            check_role(actor.role, CaseAction.attach)
+        case = _open_case_by_number(session, data.case_number)
+    else:
+        case = _open_case(session, data, received_at, category, place, case_prefix)
+    complaint = Complaint(
+        channel_id=channel.id, upstream_ref=data.upstream_ref, received_at=received_at,
+        complainant_name=data.complainant_name, complainant_phone=data.complainant_phone,
+        title=data.title, text=data.text, address=data.address, longitude=data.longitude,
+        latitude=data.latitude, category_id=category.id if category else None,
+        area_id=place.area_id, district_id=place.district_id, street_id=place.street_id,
+        case_id=case.id, created_at=now, created_by_id=actor.id if actor else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(complaint)
+    except IntegrityError:
+        # Another request recorded the same upstream reference a moment ago.
+        again = find_existing(session, channel, data.upstream_ref)
+        if again is None:
+            raise
+        return IntakeResult(again, session.get_one(Case, again.case_id), created=False)
+    action = CaseAction.receive if case.complaint_count == 0 else CaseAction.attach
+    case.complaint_count += 1
+    history.record(session, case, action.value, actor=actor, at=now, from_status=case.status,
+                   complaint_id=complaint.id, channel=channel.code)
+    session.flush()
+    return IntakeResult(complaint, case, created=True)
+
+
+def _received_at(data: ComplaintCreate, now: datetime) -> datetime:
+    received_at = data.received_at or now
+    if received_at > now + FUTURE_TOLERANCE:
+        raise InvalidInput("受理时间晚于当前时间", field="received_at")
+    if received_at < EARLIEST:
+        raise InvalidInput("受理时间早于2000年，请检查", field="received_at")
+    return received_at
+
+
+def _category(lookups: Lookups, code: str | None) -> Category | None:
+    if code is None:
+        return None
+    category = lookups.categories.get(code)
+    if category is None:
+        raise InvalidInput(f"未知类别：{code}", field="category")
+    return category
+
+
+def _area(session: Session, code: str | None) -> Area | None:
+    if code is None:
+        return None
+    area = area_by_code(session, code)
+    if area is None:
+        raise InvalidInput(f"未知区域：{code}", field="area")
+    return area
+
+
+def _open_case_by_number(session: Session, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number))
+    if case is None:
+        raise InvalidInput(f"案件 {number} 不存在", field="case_number")
+    if case.status not in OPEN_STATUSES:
+        raise InvalidInput(f"案件 {number} 已办结或不在办理中，不能并入", field="case_number")
+    return case
+
+
+def _open_case(session, data, received_at, category, place, prefix) -> Case:  # type: ignore[no-untyped-def]
+    title = data.title or data.text[:TITLE_LENGTH]
+    for _ in range(NUMBER_RETRIES):
+        case = Case(
+            number=next_case_number(session, prefix=prefix, opened_at=received_at),
+            status=CaseStatus.received.value, title=title[:200],
+            category_id=category.id if category else None, area_id=place.area_id,
+            district_id=place.district_id, street_id=place.street_id, address=data.address,
+            opened_at=received_at, complaint_count=0,
+        )
+        try:
+            with session.begin_nested():
+                session.add(case)
+            return case
+        except IntegrityError:
+            session.expunge(case) if case in session else None
+    raise InvalidInput("案件编号分配冲突，请重试")
