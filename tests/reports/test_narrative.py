@@ -56,7 +56,8 @@ def district(short: str, current: int, previous: int) -> AreaRow:
 
 
 def category(name: str, current: int, previous: int = 0, code: str | None = "x") -> CategoryRow:
-    return CategoryRow(code and name, name, name in NINE, "g", "大类", Comparison(current, previous))
+    counts = Comparison(current, previous)
+    return CategoryRow(code and name, name, name in NINE, "g", "大类", counts)
 
 
 # 13021 this year and 20345 last year is −36.00% (the source rounds it to 36%).

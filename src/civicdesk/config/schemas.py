@@ -8,6 +8,7 @@ Lengths mirror the columns, so nothing valid here can fail in the database.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import zoneinfo
@@ -92,7 +93,7 @@ class CitySettings(_Strict):
     @classmethod
     def _periods_in_order(cls, value: list[str]) -> list[str]:
         periods = [parse_period(text) for text in value]
-        for before, after in zip(periods, periods[1:], strict=False):
+        for before, after in itertools.pairwise(periods):
             if after[0] < before[1]:
                 raise ValueError("office periods must be in order and must not overlap")
         return [text.strip() for text in value]

@@ -62,8 +62,8 @@ async def intake_submit(request: Request, db: SessionDep, user: Intaker, now: No
     values = {k: str(form.get(k, "")).strip() for k in FIELDS}
     errors: dict[str, str] = {}
     try:
-        data = ComplaintCreate(**{k: (v or None) for k, v in values.items() if k != "channel"},
-                               channel=values["channel"])
+        optional = {k: (v or None) for k, v in values.items() if k not in ("channel", "text")}
+        data = ComplaintCreate(**optional, channel=values["channel"], text=values["text"])
         result = service.record_complaint(
             db, data, actor=user, now=now, case_prefix=get_setting(db, "case_number_prefix", "HZ")
         )

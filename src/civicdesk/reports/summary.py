@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from civicdesk.errors import ConfigurationError, InvalidInput, NotFound
 from civicdesk.intake.models import Complaint
-from civicdesk.org.models import Area, AreaLevel
+from civicdesk.org.models import AREA_DEPTH, Area, AreaLevel
 from civicdesk.reports.periods import Period
 from civicdesk.taxonomy.models import Category
 
@@ -264,6 +264,10 @@ def resolve_area(session: Session, key: str | None) -> Area:
         matches = session.scalars(
             select(Area).where(column == key).order_by(Area.sort_order, Area.id)
         ).all()
+        # 西湖 is both a district and a street: the larger area is the one people mean.
+        if matches:
+            top = min(AREA_DEPTH[AreaLevel(a.level)] for a in matches)
+            matches = [a for a in matches if AREA_DEPTH[AreaLevel(a.level)] == top]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
