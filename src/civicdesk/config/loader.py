@@ -128,10 +128,20 @@ class _Problems:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.lines: list[str] = []
+        # file name → YAML path → line, to point cross-reference errors at their line too
+        self.line_maps: dict[str, dict[tuple[Any, ...], int]] = {}
 
-    def add(self, file: str, message: str, *, line: int | None = None) -> None:
+    def add(
+        self, file: str, message: str, *, line: int | None = None, at: tuple[Any, ...] = ()
+    ) -> None:
+        if line is None and at:
+            line = _line_of(self.line_maps.get(file, {}), at)
         where = f"{file}:{line}" if line else file
         self.lines.append(f"  {where}: {message}")
+
+    def entry(self, file: str, at: tuple[Any, ...], code: str, field: str, message: str) -> None:
+        self.add(file, f"entry {_dotted(at)} (code {code!r}), field {field!r}: {message}",
+                 at=(*at, field))
 
     def raise_if_any(self, limit: int = 50) -> None:
         if self.lines:
@@ -216,6 +226,7 @@ def _parse_file(
     if document is None:
         return None
     data, lines = document
+    problems.line_maps[path.name] = lines
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -235,6 +246,7 @@ def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[tuple[Any, ..
             path.name,
             f"not UTF-8 text{hint}: byte {raw[exc.start]:#04x} at offset {exc.start}; "
             "save the file as UTF-8",
+            line=raw[: exc.start].count(b"\n") + 1,
         )
         return None
     loader = _YAML_LOADER(text)
@@ -303,7 +315,7 @@ def _report_validation_error(
             break
         if isinstance(node, dict) and "code" in node:
             entry_path, entry_code = loc[: depth + 1], node["code"]
-    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    line = _line_of(lines, loc)
     message = error["msg"]
     if not isinstance(error.get("input"), dict | list) and error["type"] != "missing":
         message += f", got {error['input']!r}"
@@ -313,6 +325,11 @@ def _report_validation_error(
     field_path = _dotted(loc[len(entry_path):])
     where.append(f"field {field_path!r}" if field_path else "the document")
     problems.add(file, f"{', '.join(where)}: {message}", line=line)
+
+
+def _line_of(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
+    """The line of the deepest part of ``path`` that is in the file (a missing field: its entry)."""
+    return next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
 
 
 def _dotted(path: Iterable[Any]) -> str:
@@ -325,33 +342,35 @@ def _dotted(path: Iterable[Any]) -> str:
 # ---- cross-checks: references, duplicates, cycles -----------------------------------------
 
 
-def _check_unique(codes: Iterable[tuple[str, str]], file: str, problems: _Problems) -> None:
-    first: dict[str, str] = {}
-    for code, where in codes:
+def _check_unique(
+    codes: Iterable[tuple[str, tuple[Any, ...]]], file: str, problems: _Problems
+) -> None:
+    first: dict[str, tuple[Any, ...]] = {}
+    for code, at in codes:
         if code in first:
-            message = f"duplicate code {code!r} (first used at {first[code]})"
-            problems.add(file, f"entry {where}: {message}")
+            where = _dotted(first[code]) if first[code] else "the root in city.yaml"
+            problems.entry(file, at, code, "code", f"duplicate code (first used at {where})")
         else:
-            first[code] = where
+            first[code] = at
 
 
 def _area_rows(city: CityFile, areas: AreasFile, problems: _Problems) -> list[Row]:
     root = city.root
     rows = [Row(root.code, _area_values(root, AreaLevel.city, 0), None)]
-    codes = [(root.code, "root (city.yaml)")]
+    codes: list[tuple[str, tuple[Any, ...]]] = [(root.code, ())]
 
-    def add(entry: Any, level: AreaLevel, parent: str, path: str) -> None:
+    def add(entry: Any, level: AreaLevel, parent: str, at: tuple[Any, ...]) -> None:
         rows.append(Row(entry.code, _area_values(entry, level, len(rows)), parent))
-        codes.append((entry.code, f"{path} ({entry.code!r})"))
+        codes.append((entry.code, at))
 
     for d_index, district in enumerate(areas.districts):
-        d_path = f"districts[{d_index}]"
-        add(district, AreaLevel.district, root.code, d_path)
+        d_at = ("districts", d_index)
+        add(district, AreaLevel.district, root.code, d_at)
         for s_index, street in enumerate(district.streets):
-            s_path = f"{d_path}.streets[{s_index}]"
-            add(street, AreaLevel.street, district.code, s_path)
+            s_at = (*d_at, "streets", s_index)
+            add(street, AreaLevel.street, district.code, s_at)
             for c_index, community in enumerate(street.communities):
-                add(community, AreaLevel.community, street.code, f"{s_path}.communities[{c_index}]")
+                add(community, AreaLevel.community, street.code, (*s_at, "communities", c_index))
     _check_unique(codes, "areas.yaml", problems)
     return rows
 
@@ -368,20 +387,20 @@ def _area_values(entry: Any, level: AreaLevel, sort_order: int) -> dict[str, Any
 
 def _unit_rows(units: UnitsFile, area_codes: set[str] | None, problems: _Problems) -> list[UnitRow]:
     entries = units.units
-    _check_unique(((u.code, f"units[{i}] ({u.code!r})") for i, u in enumerate(entries)),
-                  "units.yaml", problems)
+    file = "units.yaml"
+    _check_unique(((u.code, ("units", i)) for i, u in enumerate(entries)), file, problems)
     parents = {u.code: u.parent for u in entries}
     for index, unit in enumerate(entries):
-        where = f"entry units[{index}] (code {unit.code!r})"
+        at = ("units", index)
         if unit.parent is not None and unit.parent not in parents:
-            problems.add("units.yaml", f"{where}, field 'parent': unknown unit {unit.parent!r}")
+            problems.entry(file, at, unit.code, "parent", f"unknown unit {unit.parent!r}")
         if area_codes is None:
-            continue  # areas.yaml is broken: its own errors are reported
+            continue  # city.yaml or areas.yaml is broken: their own errors are reported
         if unit.area is not None and unit.area not in area_codes:
-            problems.add("units.yaml", f"{where}, field 'area': unknown area code {unit.area!r}")
+            problems.entry(file, at, unit.code, "area", f"unknown area code {unit.area!r}")
         for code in unit.covers:
             if code not in area_codes:
-                problems.add("units.yaml", f"{where}, field 'covers': unknown area code {code!r}")
+                problems.entry(file, at, unit.code, "covers", f"unknown area code {code!r}")
     _check_cycles(parents, "units.yaml", "unit", problems)
     return [
         UnitRow(u.code, {"name": u.name, "kind": u.kind.value, "phone": u.phone},
@@ -410,12 +429,12 @@ def _check_cycles(
 
 def _category_rows(categories: CategoriesFile, problems: _Problems) -> list[Row]:
     rows: list[Row] = []
-    codes: list[tuple[str, str]] = []
+    codes: list[tuple[str, tuple[Any, ...]]] = []
     defaults = categories.defaults
 
-    def walk(entries: list[CategoryEntry], parent: Row | None, path: str) -> None:
+    def walk(entries: list[CategoryEntry], parent: Row | None, path: tuple[Any, ...]) -> None:
         for index, entry in enumerate(entries):
-            here = f"{path}[{index}]"
+            here = (*path, index)
             inherited = parent.values if parent else {**defaults.model_dump(), "in_remit": True}
             values = {
                 "name": entry.name,
@@ -430,17 +449,17 @@ def _category_rows(categories: CategoriesFile, problems: _Problems) -> list[Row]
             values["accept_hours"] = float(values["accept_hours"])
             row = Row(entry.code, values, parent.code if parent else None)
             rows.append(row)
-            codes.append((entry.code, f"{here} ({entry.code!r})"))
-            walk(entry.children, row, f"{here}.children")
+            codes.append((entry.code, here))
+            walk(entry.children, row, (*here, "children"))
 
-    walk(categories.categories, None, "categories")
+    walk(categories.categories, None, ("categories",))
     _check_unique(codes, "categories.yaml", problems)
     return rows
 
 
 def _channel_rows(channels: ChannelsFile, problems: _Problems) -> list[dict[str, Any]]:
     entries = channels.channels
-    _check_unique(((c.code, f"channels[{i}] ({c.code!r})") for i, c in enumerate(entries)),
+    _check_unique(((c.code, ("channels", i)) for i, c in enumerate(entries)),
                   "channels.yaml", problems)
     return [
         {"code": c.code, "name": c.name, "kind": c.kind.value, "forwarded": c.forwarded,

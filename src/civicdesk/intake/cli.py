@@ -138,7 +138,8 @@ def _verdict(result: ImportReport) -> str:
         return (f"[red]有 {result.failed} 行未通过校验，整个文件未导入（全部或全不）。"
                 "请修正后重新导入，或用 --skip-invalid 只导入有效行。[/red]")
     if result.imported == 0:
-        return (f"[yellow]没有新投诉：{result.already_present} 行均已存在"
+        failed = f"，{result.failed} 行失败" if result.failed else ""
+        return (f"[yellow]没有新投诉：已存在 {result.already_present} 行{failed}"
                 "（同一渠道、同一工单号不会重复导入）[/yellow]")
     skipped = f"，跳过已存在 {result.already_present} 行" if result.already_present else ""
     failed = f"，{result.failed} 行失败未导入" if result.failed else ""

@@ -42,7 +42,7 @@ from civicdesk.core.workflow import CaseAction, CaseStatus
 from civicdesk.errors import InvalidInput
 from civicdesk.intake.models import Channel, Complaint, ImportBatch
 from civicdesk.intake.schemas import ComplaintCreate
-from civicdesk.intake.service import TITLE_LENGTH, Lookups, _received_at
+from civicdesk.intake.service import TITLE_LENGTH, Lookups, _received_at, record_complaint
 from civicdesk.org.models import Area, AreaLevel
 from civicdesk.org.service import Placement
 
@@ -737,6 +737,25 @@ def write_rows(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
     return done
 
 
+def write_rows_one_by_one(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
+                          actor: User | None, now: datetime, case_prefix: str,
+                          progress: Progress | None = None) -> int:
+    """The reference path: ``record_complaint`` per row, a few queries each. The bulk path must
+    give the same rows (tests/intake/test_importer.py); the benchmark's baseline."""
+    lookups = Lookups.load(session)
+    done = 0
+    for item in rows:
+        result = record_complaint(session, item.data, actor=actor, now=now,
+                                  case_prefix=case_prefix, lookups=lookups)
+        if result.created:
+            result.complaint.import_batch_id = batch_id
+            done += 1
+        if progress and done % 1000 == 0:
+            progress("write", done, len(rows))
+    session.flush()
+    return done
+
+
 def _case_row(item: Valid, number: str, status: str) -> dict[str, Any]:
     data = item.data
     title = data.title or data.text[:TITLE_LENGTH]
@@ -776,11 +795,13 @@ def import_file(
     max_bytes: int | None = None,
     progress: Progress | None = None,
     filename: str | None = None,
+    bulk: bool = True,
 ) -> ImportReport:
     """Import one file in the caller's transaction (the caller commits; nothing is committed here).
 
     Raises UnreadableFile when the file as a whole cannot be read. When rows fail validation and
-    ``skip_invalid`` is false, nothing is written and ``report.written`` is False.
+    ``skip_invalid`` is false, nothing is written and ``report.written`` is False. ``bulk=False``
+    writes through ``record_complaint`` row by row (the slow reference path).
     """
     started = time.perf_counter()
     if not path.is_file():
@@ -814,7 +835,8 @@ def import_file(
     session.add(batch)
     session.flush()
     _write_with_retries(session, plan, batch_id=batch.id, actor=actor, now=now,
-                        prefix=case_prefix or _case_prefix(session), progress=progress)
+                        prefix=case_prefix or _case_prefix(session), progress=progress,
+                        writer=write_rows if bulk else write_rows_one_by_one)
     batch.rows_imported, batch.rows_already_present = report.imported, report.already_present
     batch.rows_failed, batch.finished_at = report.failed, now
     session.flush()
@@ -824,15 +846,16 @@ def import_file(
 
 
 def _write_with_retries(session: Session, plan: Plan, *, batch_id: int, actor: User | None,
-                        now: datetime, prefix: str, progress: Progress | None) -> None:
+                        now: datetime, prefix: str, progress: Progress | None,
+                        writer: Callable[..., int]) -> None:
     # Another writer (the web intake) may take a case number of the same day, or record one of
     # the file's tickets, while this import runs: re-check and re-allocate, a few times.
     for attempt in range(WRITE_RETRIES):
         try:
             with session.begin_nested():
-                plan.report.imported = write_rows(session, plan.valid, batch_id=batch_id,
-                                                  actor=actor, now=now, case_prefix=prefix,
-                                                  progress=progress)
+                plan.report.imported = writer(session, plan.valid, batch_id=batch_id,
+                                              actor=actor, now=now, case_prefix=prefix,
+                                              progress=progress)
             return
         except IntegrityError:
             if attempt == WRITE_RETRIES - 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,10 +64,25 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+@dataclass(frozen=True)
+class UserView:
+    """What templates show of the user: a plain copy, usable after the session has closed
+    (error pages render after the request's transaction was rolled back)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+
+
 def get_optional_user(request: Request, db: SessionDep, now: NowDep) -> User | None:
     token = session_token(request)
     user = resolve_session(db, token=token, now=now) if token else None
-    request.state.user = user
+    request.state.user = (
+        UserView(user.id, user.username, user.display_name, user.role, user.unit_id)
+        if user else None
+    )
     return user
 
 
