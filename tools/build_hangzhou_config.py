@@ -27,7 +27,11 @@ OUT_DIR = Path(__file__).resolve().parents[1] / "src/civicdesk/configs/hangzhou"
 ROOT = "330100"
 CENTRE = "centre-96310"
 DISTRICT_SHORT = {
-    "上城区": "上城", "下城区": "下城", "江干区": "江干", "拱墅区": "拱墅", "西湖区": "西湖",
+    "上城区": "上城",
+    "下城区": "下城",
+    "江干区": "江干",
+    "拱墅区": "拱墅",
+    "西湖区": "西湖",
 }
 # 2010 census (第六次全国人口普查) resident population by district.
 POPULATION = {
@@ -100,33 +104,48 @@ def load_facts(data_dir: Path) -> tuple[list[dict[str, object]], int]:
     districts: dict[str, dict[str, object]] = {}
     matched = 0
     for street in streets:
-        district = districts.setdefault(street["district_code"], {
-            "code": street["district_code"],
-            "name": street["district"],
-            "short_name": DISTRICT_SHORT[street["district"]],
-            "population": POPULATION.get(street["district_code"]),
-            "streets": [],
-        })
+        district = districts.setdefault(
+            street["district_code"],
+            {
+                "code": street["district_code"],
+                "name": street["district"],
+                "short_name": DISTRICT_SHORT[street["district"]],
+                "population": POPULATION.get(street["district_code"]),
+                "streets": [],
+            },
+        )
         names = communities.get(street["name"], [])
         matched += len(names)
-        district["streets"].append({  # type: ignore[union-attr]
-            "code": street["code"],
-            "name": street["name"],
-            "short_name": short_street_name(street["name"]),
-            "communities": [
-                {"code": f"{street['code']}{index:03d}", "name": name}
-                for index, name in enumerate(names, start=1)
-            ],
-        })
+        district["streets"].append(
+            {  # type: ignore[union-attr]
+                "code": street["code"],
+                "name": street["name"],
+                "short_name": short_street_name(street["name"]),
+                "communities": [
+                    {"code": f"{street['code']}{index:03d}", "name": name}
+                    for index, name in enumerate(names, start=1)
+                ],
+            }
+        )
     scenic_streets = [
-        {"code": f"{SCENIC['code']}-{suffix}", "name": f"西湖风景名胜区{name}",
-         "short_name": name, "communities": []}
+        {
+            "code": f"{SCENIC['code']}-{suffix}",
+            "name": f"西湖风景名胜区{name}",
+            "short_name": name,
+            "communities": [],
+        }
         for suffix, name in SCENIC["offices"]  # type: ignore[attr-defined]
     ]
     result = list(districts.values())
-    result.append({"code": SCENIC["code"], "name": SCENIC["name"],
-                   "short_name": SCENIC["short_name"], "population": None,
-                   "streets": scenic_streets})
+    result.append(
+        {
+            "code": SCENIC["code"],
+            "name": SCENIC["name"],
+            "short_name": SCENIC["short_name"],
+            "population": None,
+            "streets": scenic_streets,
+        }
+    )
     return result, matched
 
 
@@ -142,40 +161,60 @@ def areas_yaml(districts: list[dict[str, object]], matched: int) -> str:
         "districts:",
     ]
     for district in districts:
-        out += [f"  - code: \"{district['code']}\"",
-                f"    name: {scalar(district['name'])}",
-                f"    short_name: {scalar(district['short_name'])}"]
+        out += [
+            f'  - code: "{district["code"]}"',
+            f"    name: {scalar(district['name'])}",
+            f"    short_name: {scalar(district['short_name'])}",
+        ]
         if district["population"] is not None:
             out.append(f"    population: {district['population']}")
         out.append("    streets:")
         for street in district["streets"]:  # type: ignore[attr-defined]
-            out += [f"      - code: \"{street['code']}\"",
-                    f"        name: {scalar(street['name'])}",
-                    f"        short_name: {scalar(street['short_name'])}"]
+            out += [
+                f'      - code: "{street["code"]}"',
+                f"        name: {scalar(street['name'])}",
+                f"        short_name: {scalar(street['short_name'])}",
+            ]
             if street["communities"]:
                 out.append("        communities:")
                 out += [
-                    f"          - {{code: \"{c['code']}\", name: {scalar(c['name'])}}}"
+                    f'          - {{code: "{c["code"]}", name: {scalar(c["name"])}}}'
                     for c in street["communities"]
                 ]
     return "\n".join(out) + "\n"
 
 
 def units(districts: list[dict[str, object]]) -> list[dict[str, object]]:
-    result: list[dict[str, object]] = [{
-        "code": CENTRE, "name": "杭州市城管96310受理中心", "kind": "centre",
-        "area": ROOT, "phone": "96310", "covers": [ROOT],
-    }]
+    result: list[dict[str, object]] = [
+        {
+            "code": CENTRE,
+            "name": "杭州市城管96310受理中心",
+            "kind": "centre",
+            "area": ROOT,
+            "phone": "96310",
+            "covers": [ROOT],
+        }
+    ]
     for district in districts:
         code = str(district["code"])
         scenic = code == SCENIC["code"]
         gov, bureau = f"gov-{code}", f"bureau-{code}"
         result += [
-            {"code": gov, "name": SCENIC["government"] if scenic else f"{district['name']}人民政府",
-             "kind": "district_government", "area": code, "covers": [code]},
-            {"code": bureau,
-             "name": SCENIC["bureau"] if scenic else f"{district['name']}城管执法局",
-             "kind": "enforcement_bureau", "parent": CENTRE, "area": code, "covers": [code]},
+            {
+                "code": gov,
+                "name": SCENIC["government"] if scenic else f"{district['name']}人民政府",
+                "kind": "district_government",
+                "area": code,
+                "covers": [code],
+            },
+            {
+                "code": bureau,
+                "name": SCENIC["bureau"] if scenic else f"{district['name']}城管执法局",
+                "kind": "enforcement_bureau",
+                "parent": CENTRE,
+                "area": code,
+                "covers": [code],
+            },
         ]
         for street in district["streets"]:  # type: ignore[attr-defined]
             street_code, name = street["code"], street["name"]
@@ -187,10 +226,22 @@ def units(districts: list[dict[str, object]]) -> list[dict[str, object]]:
             else:
                 squadron, office = f"{short}中队", f"{name}办事处"
             result += [
-                {"code": f"sq-{street_code}", "name": squadron, "kind": "squadron",
-                 "parent": bureau, "area": street_code, "covers": [street_code]},
-                {"code": f"so-{street_code}", "name": office, "kind": "street_office",
-                 "parent": gov, "area": street_code, "covers": [street_code]},
+                {
+                    "code": f"sq-{street_code}",
+                    "name": squadron,
+                    "kind": "squadron",
+                    "parent": bureau,
+                    "area": street_code,
+                    "covers": [street_code],
+                },
+                {
+                    "code": f"so-{street_code}",
+                    "name": office,
+                    "kind": "street_office",
+                    "parent": gov,
+                    "area": street_code,
+                    "covers": [street_code],
+                },
             ]
     result += [
         {"code": code, "name": name, "kind": "department", "area": ROOT, "covers": [ROOT]}
@@ -214,9 +265,9 @@ def units_yaml(rows: list[dict[str, object]]) -> str:
         out.append(f"    kind: {row['kind']}")
         if row.get("parent"):
             out.append(f"    parent: {row['parent']}")
-        out.append(f"    area: \"{row['area']}\"")
+        out.append(f'    area: "{row["area"]}"')
         if row.get("phone"):
-            out.append(f"    phone: \"{row['phone']}\"")
+            out.append(f'    phone: "{row["phone"]}"')
         covers = ", ".join(f'"{code}"' for code in row["covers"])  # type: ignore[attr-defined]
         out.append(f"    covers: [{covers}]")
     return "\n".join(out) + "\n"
@@ -229,8 +280,10 @@ def main(argv: list[str]) -> None:
     (out_dir / "areas.yaml").write_text(areas_yaml(districts, matched), encoding="utf-8")
     unit_rows = units(districts)
     (out_dir / "units.yaml").write_text(units_yaml(unit_rows), encoding="utf-8")
-    print(f"wrote {out_dir}/areas.yaml ({matched} communities) and units.yaml "
-          f"({len(unit_rows)} units)")
+    print(
+        f"wrote {out_dir}/areas.yaml ({matched} communities) and units.yaml "
+        f"({len(unit_rows)} units)"
+    )
 
 
 if __name__ == "__main__":

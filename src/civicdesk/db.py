@@ -72,7 +72,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A request that will write starts with BEGIN IMMEDIATE: in WAL mode a deferred transaction
+    # that read first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) if another writer
+    # committed in between, whereas IMMEDIATE waits for the lock (busy_timeout).
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+SQLITE_BEGIN = "civicdesk_sqlite_begin"
+
+
+def begin_for_writing(session: Session) -> None:
+    """Open the session's transaction as a writer (a no-op outside SQLite)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
 _engines: dict[str, Engine] = {}
@@ -95,6 +109,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """The one transaction of a CLI command or request: commit on success, roll back on error."""
     session = session_factory(engine or get_engine())()
+    begin_for_writing(session)
     try:
         yield session
         session.commit()
@@ -103,3 +118,19 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def sync_id_sequences(session: Session, *tables: str) -> None:
+    """After a bulk insert with explicit ids, move PostgreSQL's id sequences past them
+    (SQLite needs nothing: it takes max(rowid) + 1)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(
+            text(
+                f"select setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((select max(id) from {table}), 0) + 1, false)"
+            )
+        )

@@ -43,8 +43,20 @@ HOTSPOTS = {
     "shopfront": "出店经营",
     "muck_dumping": "乱倒渣土",
 }
-CHANNELS = ["12345", "96666", "district_hotline", "12319", "96345", "96310",
-            "letter", "visit", "web", "app", "volunteer", "inspection"]
+CHANNELS = [
+    "12345",
+    "96666",
+    "district_hotline",
+    "12319",
+    "96345",
+    "96310",
+    "letter",
+    "visit",
+    "web",
+    "app",
+    "volunteer",
+    "inspection",
+]
 DISTRICTS_2020 = {"330102": 6, "330103": 8, "330104": 10, "330105": 10, "330106": 12}
 
 
@@ -53,8 +65,9 @@ def area(session: Session, code: str) -> Area:
 
 
 def children(session: Session, parent: Area) -> list[Area]:
-    return list(session.scalars(
-        select(Area).where(Area.parent_id == parent.id).order_by(Area.sort_order)))
+    return list(
+        session.scalars(select(Area).where(Area.parent_id == parent.id).order_by(Area.sort_order))
+    )
 
 
 def copy_hangzhou(tmp_path: Path) -> Path:
@@ -75,11 +88,20 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_root_is_the_main_urban_area_with_the_six_assessment_areas(session: Session) -> None:
     root = area(session, "330100")
     assert (root.name, root.short_name, root.level, root.parent_id) == (
-        "杭州市主城区", "主城区", "city", None)
+        "杭州市主城区",
+        "主城区",
+        "city",
+        None,
+    )
     districts = children(session, root)
     assert [(d.name, d.short_name) for d in districts] == [
-        ("上城区", "上城"), ("下城区", "下城"), ("江干区", "江干"), ("拱墅区", "拱墅"),
-        ("西湖区", "西湖"), ("西湖风景名胜区", "西湖风景名胜区")]
+        ("上城区", "上城"),
+        ("下城区", "下城"),
+        ("江干区", "江干"),
+        ("拱墅区", "拱墅"),
+        ("西湖区", "西湖"),
+        ("西湖风景名胜区", "西湖风景名胜区"),
+    ]
     assert {d.level for d in districts} == {"district"}
     assert districts[-1].code == "330100-xhfjq"
 
@@ -116,8 +138,9 @@ def test_communities_are_matched_to_their_2020_streets(session: Session) -> None
 def test_every_street_has_exactly_one_squadron_and_one_street_office(session: Session) -> None:
     streets = session.scalars(select(Area).where(Area.level == "street")).all()
     covering = session.execute(
-        select(unit_areas.c.area_id, Unit.kind, Unit.parent_id)
-        .join(Unit, Unit.id == unit_areas.c.unit_id)
+        select(unit_areas.c.area_id, Unit.kind, Unit.parent_id).join(
+            Unit, Unit.id == unit_areas.c.unit_id
+        )
     ).all()
     bureaus = {u.id for u in session.scalars(select(Unit).where(Unit.kind == "enforcement_bureau"))}
     for street in streets:
@@ -130,8 +153,11 @@ def test_every_street_has_exactly_one_squadron_and_one_street_office(session: Se
 
 def test_units_chain_up_to_the_96310_centre(session: Session) -> None:
     centre = session.scalars(select(Unit).where(Unit.kind == "centre")).one()
-    assert (centre.code, centre.name, centre.phone) == ("centre-96310", "杭州市城管96310受理中心",
-                                                        "96310")
+    assert (centre.code, centre.name, centre.phone) == (
+        "centre-96310",
+        "杭州市城管96310受理中心",
+        "96310",
+    )
     bureau = session.scalars(select(Unit).where(Unit.code == "bureau-330106")).one()
     assert (bureau.name, bureau.parent_id) == ("西湖区城管执法局", centre.id)
     departments = session.scalars(select(Unit.name).where(Unit.kind == "department")).all()
@@ -159,8 +185,17 @@ def test_leaf_categories_carry_a_keyword_lexicon(session: Session) -> None:
     leaves = leaf_categories(session)
     codes = {c.code for c in leaves}
     assert set(HOTSPOTS) <= codes
-    assert {"garbage_clearing", "outdoor_ads", "dust", "cooking_fumes", "greening",
-            "open_burning", "occupying_road", "other_city", "street_lights"} <= codes
+    assert {
+        "garbage_clearing",
+        "outdoor_ads",
+        "dust",
+        "cooking_fumes",
+        "greening",
+        "open_burning",
+        "occupying_road",
+        "other_city",
+        "street_lights",
+    } <= codes
     assert "sanitation" not in codes and "not_city" not in codes
     for category in leaves:
         assert 8 <= len(category.keywords) <= 20, category.code
@@ -169,10 +204,19 @@ def test_leaf_categories_carry_a_keyword_lexicon(session: Session) -> None:
 def test_category_tree_groups_the_categories(session: Session) -> None:
     roots = category_tree(session)
     assert [n.category.code for n in roots] == [
-        "street_order", "city_appearance", "construction", "facilities", "extended", "not_city"]
+        "street_order",
+        "city_appearance",
+        "construction",
+        "facilities",
+        "extended",
+        "not_city",
+    ]
     construction = roots[2]
     assert {n.category.code for n in construction.children} >= {
-        "construction_noise", "illegal_building", "muck_dumping"}
+        "construction_noise",
+        "illegal_building",
+        "muck_dumping",
+    }
     assert all(n.is_leaf for n in roots[-1].children)
 
 
@@ -204,10 +248,15 @@ def test_an_edited_directory_updates_rows_and_keeps_the_missing_ones(
     edit(channels, "name: 网上投诉,", "name: 网上信访,")
     # The last one, so that the others keep their order (a move is an update too).
     edit(channels, "  - {code: inspection, name: 巡查发现, kind: inspection}\n", "")
-    channels.write_text(channels.read_text(encoding="utf-8")
-                        + "  - {code: wechat, name: 微信公众号, kind: app}\n", encoding="utf-8")
-    edit(config / "units.yaml", 'area: "330106004"\n    covers: ["330106004"]',
-         'area: "330106004"\n    covers: ["330106004", "330106005"]')
+    channels.write_text(
+        channels.read_text(encoding="utf-8") + "  - {code: wechat, name: 微信公众号, kind: app}\n",
+        encoding="utf-8",
+    )
+    edit(
+        config / "units.yaml",
+        'area: "330106004"\n    covers: ["330106004"]',
+        'area: "330106004"\n    covers: ["330106004", "330106005"]',
+    )
     edit(config / "categories.yaml", "handle_days: 15", "handle_days: 20")
 
     summary = load_config(session, config)
@@ -222,7 +271,9 @@ def test_an_edited_directory_updates_rows_and_keeps_the_missing_ones(
     assert "inspection" in names  # kept: complaints may refer to it
     cuiyuan = area(session, "330106005")
     assert [u.code for u in units_covering(session, cuiyuan.id)][:2] == [
-        "sq-330106004", "sq-330106005"]
+        "sq-330106004",
+        "sq-330106005",
+    ]
 
 
 def test_a_new_city_can_be_loaded_next_to_the_existing_rows(
@@ -234,20 +285,28 @@ def test_a_new_city_can_be_loaded_next_to_the_existing_rows(
         "root: {code: '999900', name: 测试市, short_name: 测试}\n"
         "settings:\n  office_hours: ['09:00-12:00', '13:00-18:00']\n"
         "  case_number_prefix: TS\n  timezone: Asia/Shanghai\n  callback_days: 2\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (config / "areas.yaml").write_text(
         "districts:\n  - code: '999901'\n    name: 一区\n    streets:\n"
-        "      - {code: '999901001', name: 一街道}\n", encoding="utf-8")
+        "      - {code: '999901001', name: 一街道}\n",
+        encoding="utf-8",
+    )
     (config / "units.yaml").write_text(
         "units:\n  - {code: t-bureau, name: 一区局, kind: enforcement_bureau, covers: ['999901']}\n"
         "  - {code: t-sq, name: 一中队, kind: squadron, parent: t-bureau, area: '999901001',"
-        " covers: ['999901001']}\n", encoding="utf-8")
+        " covers: ['999901001']}\n",
+        encoding="utf-8",
+    )
     (config / "categories.yaml").write_text(
-        "categories:\n  - {code: t-noise, name: 噪声, handle_days: 1}\n", encoding="utf-8")
+        "categories:\n  - {code: t-noise, name: 噪声, handle_days: 1}\n", encoding="utf-8"
+    )
     (config / "channels.yaml").write_text(
-        "channels:\n  - {code: t-phone, name: 电话, kind: hotline}\n", encoding="utf-8")
+        "channels:\n  - {code: t-phone, name: 电话, kind: hotline}\n", encoding="utf-8"
+    )
     (config / "calendar.yaml").write_text(
-        "holidays: [2027-01-01]\nworkdays: [2027-01-02]\n", encoding="utf-8")
+        "holidays: [2027-01-01]\nworkdays: [2027-01-02]\n", encoding="utf-8"
+    )
 
     summary = load_config(session, config)
 
@@ -292,9 +351,11 @@ def _wrong_encoding(config: Path) -> None:
 
 
 def _unit_cycle(config: Path) -> None:
-    edit(config / "units.yaml", "    kind: enforcement_bureau\n    parent: centre-96310\n"
-         '    area: "330102"', "    kind: enforcement_bureau\n    parent: sq-330102001\n"
-         '    area: "330102"')
+    edit(
+        config / "units.yaml",
+        '    kind: enforcement_bureau\n    parent: centre-96310\n    area: "330102"',
+        '    kind: enforcement_bureau\n    parent: sq-330102001\n    area: "330102"',
+    )
 
 
 def _unknown_covered_area(config: Path) -> None:
@@ -306,8 +367,11 @@ def _misspelt_field(config: Path) -> None:
 
 
 def _repeated_key(config: Path) -> None:
-    edit(config / "city.yaml", "  timezone: Asia/Shanghai\n",
-         "  timezone: Asia/Shanghai\n  timezone: Europe/Paris\n")
+    edit(
+        config / "city.yaml",
+        "  timezone: Asia/Shanghai\n",
+        "  timezone: Asia/Shanghai\n  timezone: Europe/Paris\n",
+    )
 
 
 def _missing_file(config: Path) -> None:
@@ -319,20 +383,32 @@ def _bad_office_hours(config: Path) -> None:
 
 
 BROKEN = {
-    "unknown parent": (_unknown_parent, ["units.yaml", "sq-330106002", "parent",
-                                         "unknown unit 'bureau-330199'"]),
-    "negative limit": (_negative_handle_days, ["categories.yaml", "living_noise", "handle_days",
-                                               "greater than or equal to 0"]),
-    "duplicate code": (_duplicate_code, ["channels.yaml:", "channels[7] (code 'letter')",
-                                         "duplicate code", "channels[6]"]),
+    "unknown parent": (
+        _unknown_parent,
+        ["units.yaml", "sq-330106002", "parent", "unknown unit 'bureau-330199'"],
+    ),
+    "negative limit": (
+        _negative_handle_days,
+        ["categories.yaml", "living_noise", "handle_days", "greater than or equal to 0"],
+    ),
+    "duplicate code": (
+        _duplicate_code,
+        ["channels.yaml:", "channels[7] (code 'letter')", "duplicate code", "channels[6]"],
+    ),
     "yaml syntax": (_yaml_syntax_error, ["areas.yaml:", "not valid YAML"]),
     "wrong encoding": (_wrong_encoding, ["city.yaml", "not UTF-8", "save the file as UTF-8"]),
-    "parent cycle": (_unit_cycle, ["units.yaml", "unit parent cycle", "bureau-330102",
-                                   "sq-330102001"]),
-    "unknown covered area": (_unknown_covered_area, ["units.yaml", "sq-330106004", "covers",
-                                                     "'330106099'"]),
-    "misspelt field": (_misspelt_field, ["categories.yaml", "illegal_building", "handel_days",
-                                         "Extra inputs are not permitted"]),
+    "parent cycle": (
+        _unit_cycle,
+        ["units.yaml", "unit parent cycle", "bureau-330102", "sq-330102001"],
+    ),
+    "unknown covered area": (
+        _unknown_covered_area,
+        ["units.yaml", "sq-330106004", "covers", "'330106099'"],
+    ),
+    "misspelt field": (
+        _misspelt_field,
+        ["categories.yaml", "illegal_building", "handel_days", "Extra inputs are not permitted"],
+    ),
     "repeated key": (_repeated_key, ["city.yaml:", "'timezone' appears twice"]),
     "missing file": (_missing_file, ["channels.yaml", "file missing"]),
     "bad office hours": (_bad_office_hours, ["city.yaml", "office_hours", "ends before it starts"]),
@@ -443,9 +519,12 @@ def test_calendar_overrides_are_upserted_from_a_file(session: Session, tmp_path:
     rows = {r.day: r for r in session.scalars(select(CalendarOverride))}
     assert rows[date(2027, 2, 20)].workday is False
     assert rows[date(2027, 1, 1)].note == "文件 2027.csv"
-    calendar = work_calendar(session, assume_weekdays_for_unknown=True)
+    # 2027 is unknown to chinese_calendar: once its notice is loaded, other days follow Mon–Fri.
+    calendar = work_calendar(session)
     assert not calendar.is_workday(date(2027, 1, 1))
+    assert not calendar.is_workday(date(2027, 2, 20))
     assert calendar.is_workday(date(2027, 1, 4))
+    assert not calendar.is_workday(date(2027, 1, 9))  # a Saturday
 
 
 def test_a_bad_calendar_file_is_a_configuration_error(session: Session, tmp_path: Path) -> None:

@@ -469,11 +469,8 @@ def test_page_errors_beside_the_form(
 def test_page_roles(hz: Hangzhou, web: TestClient) -> None:
     assert web.get("/reports/summary").status_code == 303  # to the login page
     _login(web, "op")
-    # JSON errors: the HTML error page cannot render yet after a rolled-back request (the
-    # user in request.state is expired and detached; reported to the web layer's owner).
-    json_errors = {"accept": "application/json"}
-    assert web.get("/reports/summary", headers=json_errors).status_code == 403
-    assert web.get("/reports/summary.csv", headers=json_errors).status_code == 403
+    assert web.get("/reports/summary").status_code == 403
+    assert web.get("/reports/summary.csv").status_code == 403
 
 
 def test_csv_download(data: Hangzhou, web: TestClient) -> None:
@@ -486,7 +483,13 @@ def test_csv_download(data: Hangzhou, web: TestClient) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert ["投诉总量", "4", "3", "1", "33.33"] in rows
-    bad = web.get("/reports/summary.csv", params={"from": "2026-02-30"},
-                  headers={"accept": "application/json"})
+    bad = web.get("/reports/summary.csv", params={"from": "2026-02-30"})
     assert bad.status_code == 422
-    assert bad.json()["field"] == "from"
+    assert "日期无效" in bad.text
+
+
+def test_page_links_each_area_to_its_own_report(data: Hangzhou, web: TestClient) -> None:
+    _login(web, "lead")
+    page = web.get("/reports/summary", params={"from": "2026-01-01", "to": "2026-07-31"}).text
+    code = data.districts["上城"].code
+    assert f'href="/reports/summary?from=2026-01-01&amp;to=2026-07-31&amp;area={code}"' in page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,12 @@ def next_case_number(session: Session, *, prefix: str, opened_at: datetime) -> s
     """The next free number of the day. A concurrent writer may take the same number first:
     the unique index refuses the second, and the caller retries (see intake.service)."""
     head = day_prefix(prefix, opened_at)
-    last = session.scalar(select(func.max(Case.number)).where(Case.number.like(f"{head}%")))
+    # A range on the unique index, not LIKE: PostgreSQL under a non-C collation cannot use a
+    # b-tree for LIKE 'prefix%'. Numbers are the prefix plus digits, so any collation orders
+    # them alike, and the next day's head bounds the range.
+    upper = f"{prefix}{to_local(opened_at) + timedelta(days=1):%Y%m%d}"
+    last = session.scalar(
+        select(func.max(Case.number)).where(Case.number >= head, Case.number < upper)
+    )
     seq = int(last[len(head):]) + 1 if last else 1
     return f"{head}{seq:0{SEQ_DIGITS}d}"

@@ -68,8 +68,9 @@ def check_command(
     for warning in config.warnings:
         console.print(f"[yellow]注意[/yellow] {warning}", highlight=False)
     counts = ", ".join(f"{KIND_LABELS[kind]} {n}" for kind, n in config.counts().items())
-    console.print(f"[green]配置有效 / valid[/green]: {config.directory} ({counts})",
-                  highlight=False)
+    console.print(
+        f"[green]配置有效 / valid[/green]: {config.directory} ({counts})", highlight=False
+    )
 
 
 def _print_summary(summary: LoadSummary) -> None:
@@ -78,15 +79,17 @@ def _print_summary(summary: LoadSummary) -> None:
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind in KINDS:
         s = summary[kind]
-        table.add_row(KIND_LABELS[kind], str(s.created), str(s.updated), str(s.unchanged),
-                      str(len(s.kept)))
+        table.add_row(
+            KIND_LABELS[kind], str(s.created), str(s.updated), str(s.unchanged), str(len(s.kept))
+        )
     console.print(table)
     for kind in KINDS:
         kept = summary[kind].kept
         if kept:
             shown = ", ".join(kept[:10]) + (f" … (+{len(kept) - 10})" if len(kept) > 10 else "")
-            console.print(f"{KIND_LABELS[kind]}: kept, not in configuration: {shown}",
-                          highlight=False)
+            console.print(
+                f"{KIND_LABELS[kind]}: kept, not in configuration: {shown}", highlight=False
+            )
     for warning in summary.warnings:
         console.print(f"[yellow]注意[/yellow] {warning}", highlight=False)
 
@@ -107,8 +110,9 @@ def calendar_load_command(
             count = load_calendar_overrides(session, file)
     except ConfigurationError as exc:
         raise _fail(exc.message) from None
-    console.print(f"[green]已加载 {count} 天[/green] / loaded {count} days from {file.name}",
-                  highlight=False)
+    console.print(
+        f"[green]已加载 {count} 天[/green] / loaded {count} days from {file.name}", highlight=False
+    )
 
 
 @calendar_app.command("show")
@@ -120,15 +124,16 @@ def calendar_show_command(
     ),
 ) -> None:
     """Working days and holidays of a year, and where each comes from."""
-    from civicdesk.config.service import calendar_overrides, work_calendar
+    from civicdesk.config.service import calendar_overrides, notified_years, work_calendar
     from civicdesk.db import unit_of_work
 
     with unit_of_work() as session:
         calendar = work_calendar(session, assume_weekdays_for_unknown=assume_weekdays)
         notes = {row.day: row.note or "override" for row in calendar_overrides(session)}
+    notified = year in notified_years(set(notes))
     days = _year_days(year)
     try:
-        rows = [(d, calendar.is_workday(d), _source(d, notes, assume_weekdays)) for d in days]
+        rows = [(d, calendar.is_workday(d), _source(d, notes, notified)) for d in days]
     except ValueError as exc:  # CalendarUnknownYear
         raise _fail(str(exc)) from None
     table = Table(title=f"{year}年 工作日历 / working calendar")
@@ -137,13 +142,19 @@ def calendar_show_command(
     for d, workday, source in rows:
         ordinary = workday == (d.weekday() < 5) and d not in notes
         if all_days or not ordinary:
-            table.add_row(d.isoformat(), WEEKDAYS[d.weekday()],
-                          "上班 workday" if workday else "休息 rest", source)
+            table.add_row(
+                d.isoformat(),
+                WEEKDAYS[d.weekday()],
+                "上班 workday" if workday else "休息 rest",
+                source,
+            )
     console.print(table)
     working = sum(1 for _, workday, _ in rows if workday)
-    console.print(f"{year}: 工作日 {working} 天 working days, 休息日 {len(rows) - working} 天 rest "
-                  f"days; 调整/覆盖 {sum(1 for d in days if d in notes)} 天 from overrides",
-                  highlight=False)
+    console.print(
+        f"{year}: 工作日 {working} 天 working days, 休息日 {len(rows) - working} 天 rest "
+        f"days; 调整/覆盖 {sum(1 for d in days if d in notes)} 天 from overrides",
+        highlight=False,
+    )
 
 
 def _year_days(year: int) -> list[date]:
@@ -151,13 +162,15 @@ def _year_days(year: int) -> list[date]:
     return [first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)]
 
 
-def _source(d: date, notes: dict[date, str], assume_weekdays: bool) -> str:
+def _source(d: date, notes: dict[date, str], notified: bool) -> str:
     if d in notes:
         return f"本地覆盖 override: {notes[d]}"
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(d)
     except NotImplementedError:
-        return "假定周一至周五 assumed Mon–Fri (no official notice)" if assume_weekdays else ""
+        if notified:
+            return "周一至周五 Mon–Fri (loaded notice lists no exception)"
+        return "假定周一至周五 assumed Mon–Fri (no notice for this year)"
     if name is not None:
         chinese = chinese_calendar.Holiday(name).chinese
         kind = "放假 holiday" if on_holiday else "调休上班 adjusted workday"

@@ -14,9 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import charset_normalizer
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +25,11 @@ from civicdesk.config.schemas import (
     CategoryEntry,
     ChannelsFile,
     CityFile,
+    Problems,
     UnitsFile,
+    dotted,
+    find_file,
+    parse_file,
 )
 from civicdesk.core.calendar import load_overrides_file
 from civicdesk.errors import ConfigurationError
@@ -45,8 +47,6 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 OPTIONAL_FILES = ("calendar",)
 KINDS = ("settings", "areas", "units", "categories", "channels", "calendar")
-# libyaml when installed (the Hangzhou areas parse 30 times faster), else pure Python.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # ---- what the loader reports --------------------------------------------------------------
@@ -122,35 +122,6 @@ class Configuration:
         }
 
 
-class _Problems:
-    """Every error found, each naming the file, the line, the entry and the field."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.lines: list[str] = []
-        # file name → YAML path → line, to point cross-reference errors at their line too
-        self.line_maps: dict[str, dict[tuple[Any, ...], int]] = {}
-
-    def add(
-        self, file: str, message: str, *, line: int | None = None, at: tuple[Any, ...] = ()
-    ) -> None:
-        if line is None and at:
-            line = _line_of(self.line_maps.get(file, {}), at)
-        where = f"{file}:{line}" if line else file
-        self.lines.append(f"  {where}: {message}")
-
-    def entry(self, file: str, at: tuple[Any, ...], code: str, field: str, message: str) -> None:
-        self.add(file, f"entry {_dotted(at)} (code {code!r}), field {field!r}: {message}",
-                 at=(*at, field))
-
-    def raise_if_any(self, limit: int = 50) -> None:
-        if self.lines:
-            count = f"{len(self.lines)} error{'s' if len(self.lines) > 1 else ''}"
-            head = f"配置无效 / invalid configuration in {self.directory} ({count}):"
-            more = [f"  … and {len(self.lines) - limit} more"] if len(self.lines) > limit else []
-            raise ConfigurationError("\n".join([head, *self.lines[:limit], *more]))
-
-
 # ---- reading -----------------------------------------------------------------------------
 
 
@@ -173,10 +144,11 @@ def resolve_source(source: str | Path) -> Path:
 def read_config(source: str | Path) -> Configuration:
     """Parse and cross-check every file; raise ``ConfigurationError`` listing all problems."""
     directory = resolve_source(source)
-    problems = _Problems(directory)
+    problems = Problems(directory)
     config = Configuration(directory=directory)
-    parsed = {kind: _parse_file(directory, kind, schema, problems)
-              for kind, schema in SCHEMAS.items()}
+    parsed = {
+        kind: parse_file(directory, kind, schema, problems) for kind, schema in SCHEMAS.items()
+    }
     known = {f"{kind}.{ext}" for kind in (*SCHEMAS, *OPTIONAL_FILES) for ext in ("yaml", "yml")}
     for path in sorted(directory.glob("*.y*ml")):
         if path.name not in known:
@@ -195,7 +167,7 @@ def read_config(source: str | Path) -> Configuration:
         config.categories = _category_rows(parsed["categories"], problems)
     if isinstance(parsed["channels"], ChannelsFile):
         config.channels = _channel_rows(parsed["channels"], problems)
-    calendar = _find_file(directory, "calendar", problems)
+    calendar = find_file(directory, "calendar", problems)
     if calendar is not None:
         try:
             config.calendar = load_overrides_file(calendar)
@@ -205,156 +177,22 @@ def read_config(source: str | Path) -> Configuration:
     return config
 
 
-def _find_file(directory: Path, kind: str, problems: _Problems) -> Path | None:
-    found = [p for p in (directory / f"{kind}.yaml", directory / f"{kind}.yml") if p.is_file()]
-    if len(found) > 1:
-        problems.add(found[0].name, f"both {kind}.yaml and {kind}.yml exist: keep one")
-    return found[0] if found else None
-
-
-def _parse_file(
-    directory: Path,
-    kind: str,
-    schema: type[BaseModel],
-    problems: _Problems,
-) -> BaseModel | None:
-    path = _find_file(directory, kind, problems)
-    if path is None:
-        problems.add(f"{kind}.yaml", "file missing (every configuration needs it)")
-        return None
-    document = _read_yaml(path, problems)
-    if document is None:
-        return None
-    data, lines = document
-    problems.line_maps[path.name] = lines
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            _report_validation_error(path.name, data, lines, error, problems)
-        return None
-
-
-def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        guess = charset_normalizer.from_bytes(raw).best()
-        hint = f" (it looks like {guess.encoding})" if guess and guess.encoding else ""
-        problems.add(
-            path.name,
-            f"not UTF-8 text{hint}: byte {raw[exc.start]:#04x} at offset {exc.start}; "
-            "save the file as UTF-8",
-            line=raw[: exc.start].count(b"\n") + 1,
-        )
-        return None
-    loader = _YAML_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            problems.add(path.name, "the file is empty")
-            return None
-        lines: dict[tuple[Any, ...], int] = {}
-        if not _map_lines(node, (), lines, path.name, problems):
-            return None
-        return loader.construct_document(node), lines
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.add(path.name, f"not valid YAML: {problem}",
-                     line=mark.line + 1 if mark is not None else None)
-        return None
-    finally:
-        loader.dispose()
-
-
-def _map_lines(
-    node: yaml.Node,
-    path: tuple[Any, ...],
-    lines: dict[tuple[Any, ...], int],
-    file: str,
-    problems: _Problems,
-) -> bool:
-    """Record the line of every value (to point errors at it) and refuse repeated keys, which
-    YAML loaders otherwise resolve silently by keeping the last one."""
-    lines[path] = node.start_mark.line + 1
-    ok = True
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
-            if key in seen:
-                problems.add(file, f"key {key!r} appears twice in the same entry",
-                             line=key_node.start_mark.line + 1)
-                ok = False
-            seen.add(key)
-            ok = _map_lines(value_node, (*path, key), lines, file, problems) and ok
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            ok = _map_lines(item, (*path, index), lines, file, problems) and ok
-    return ok
-
-
-def _report_validation_error(
-    file: str,
-    data: Any,
-    lines: dict[tuple[Any, ...], int],
-    error: Any,
-    problems: _Problems,
-) -> None:
-    loc = tuple(error["loc"])
-    # The deepest entry with a code along the error's path names the entry for the user.
-    entry_path: tuple[Any, ...] = ()
-    entry_code = None
-    node = data
-    for depth, key in enumerate(loc):
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and "code" in node:
-            entry_path, entry_code = loc[: depth + 1], node["code"]
-    line = _line_of(lines, loc)
-    message = error["msg"]
-    if not isinstance(error.get("input"), dict | list) and error["type"] != "missing":
-        message += f", got {error['input']!r}"
-    where = []
-    if entry_path:
-        where.append(f"entry {_dotted(entry_path)} (code {entry_code!r})")
-    field_path = _dotted(loc[len(entry_path):])
-    where.append(f"field {field_path!r}" if field_path else "the document")
-    problems.add(file, f"{', '.join(where)}: {message}", line=line)
-
-
-def _line_of(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
-    """The line of the deepest part of ``path`` that is in the file (a missing field: its entry)."""
-    return next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
-
-
-def _dotted(path: Iterable[Any]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 # ---- cross-checks: references, duplicates, cycles -----------------------------------------
 
 
 def _check_unique(
-    codes: Iterable[tuple[str, tuple[Any, ...]]], file: str, problems: _Problems
+    codes: Iterable[tuple[str, tuple[Any, ...]]], file: str, problems: Problems
 ) -> None:
     first: dict[str, tuple[Any, ...]] = {}
     for code, at in codes:
         if code in first:
-            where = _dotted(first[code]) if first[code] else "the root in city.yaml"
+            where = dotted(first[code]) if first[code] else "the root in city.yaml"
             problems.entry(file, at, code, "code", f"duplicate code (first used at {where})")
         else:
             first[code] = at
 
 
-def _area_rows(city: CityFile, areas: AreasFile, problems: _Problems) -> list[Row]:
+def _area_rows(city: CityFile, areas: AreasFile, problems: Problems) -> list[Row]:
     root = city.root
     rows = [Row(root.code, _area_values(root, AreaLevel.city, 0), None)]
     codes: list[tuple[str, tuple[Any, ...]]] = [(root.code, ())]
@@ -385,7 +223,7 @@ def _area_values(entry: Any, level: AreaLevel, sort_order: int) -> dict[str, Any
     }
 
 
-def _unit_rows(units: UnitsFile, area_codes: set[str] | None, problems: _Problems) -> list[UnitRow]:
+def _unit_rows(units: UnitsFile, area_codes: set[str] | None, problems: Problems) -> list[UnitRow]:
     entries = units.units
     file = "units.yaml"
     _check_unique(((u.code, ("units", i)) for i, u in enumerate(entries)), file, problems)
@@ -403,15 +241,18 @@ def _unit_rows(units: UnitsFile, area_codes: set[str] | None, problems: _Problem
                 problems.entry(file, at, unit.code, "covers", f"unknown area code {code!r}")
     _check_cycles(parents, "units.yaml", "unit", problems)
     return [
-        UnitRow(u.code, {"name": u.name, "kind": u.kind.value, "phone": u.phone},
-                u.parent, u.area, tuple(u.covers))
+        UnitRow(
+            u.code,
+            {"name": u.name, "kind": u.kind.value, "phone": u.phone},
+            u.parent,
+            u.area,
+            tuple(u.covers),
+        )
         for u in entries
     ]
 
 
-def _check_cycles(
-    parents: dict[str, str | None], file: str, noun: str, problems: _Problems
-) -> None:
+def _check_cycles(parents: dict[str, str | None], file: str, noun: str, problems: Problems) -> None:
     """Report each parent cycle once (a → b → a would make escalation loop forever)."""
     settled: set[str] = set()
     for start in parents:
@@ -419,7 +260,7 @@ def _check_cycles(
         code: str | None = start
         while code is not None and code in parents and code not in settled:
             if code in chain:
-                cycle = [*chain[chain.index(code):], code]
+                cycle = [*chain[chain.index(code) :], code]
                 problems.add(file, f"{noun} parent cycle: {' → '.join(cycle)}")
                 break
             chain.append(code)
@@ -427,7 +268,7 @@ def _check_cycles(
         settled.update(chain)
 
 
-def _category_rows(categories: CategoriesFile, problems: _Problems) -> list[Row]:
+def _category_rows(categories: CategoriesFile, problems: Problems) -> list[Row]:
     rows: list[Row] = []
     codes: list[tuple[str, tuple[Any, ...]]] = []
     defaults = categories.defaults
@@ -457,13 +298,19 @@ def _category_rows(categories: CategoriesFile, problems: _Problems) -> list[Row]
     return rows
 
 
-def _channel_rows(channels: ChannelsFile, problems: _Problems) -> list[dict[str, Any]]:
+def _channel_rows(channels: ChannelsFile, problems: Problems) -> list[dict[str, Any]]:
     entries = channels.channels
-    _check_unique(((c.code, ("channels", i)) for i, c in enumerate(entries)),
-                  "channels.yaml", problems)
+    _check_unique(
+        ((c.code, ("channels", i)) for i, c in enumerate(entries)), "channels.yaml", problems
+    )
     return [
-        {"code": c.code, "name": c.name, "kind": c.kind.value, "forwarded": c.forwarded,
-         "sort_order": index}
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind.value,
+            "forwarded": c.forwarded,
+            "sort_order": index,
+        }
         for index, c in enumerate(entries)
     ]
 
@@ -475,15 +322,17 @@ def load_config(session: Session, source: str | Path) -> LoadSummary:
     """Validate the whole configuration, then upsert it by code. Flushes, never commits."""
     config = read_config(source)
     summary = LoadSummary(source=str(config.directory), warnings=list(config.warnings))
-    _sync_settings(session, config.settings, summary["settings"])
+    settings = [{"key": key, "value": value} for key, value in config.settings.items()]
+    _sync_flat(session, Setting, "key", settings, summary["settings"])
     area_ids, outcomes = _sync_tree(session, Area, config.areas, summary["areas"])
     _tally(summary["areas"], outcomes)
     _sync_units(session, config.units, area_ids, summary["units"])
     _, outcomes = _sync_tree(session, Category, config.categories, summary["categories"])
     _tally(summary["categories"], outcomes)
-    _sync_flat(session, Channel, config.channels, summary["channels"])
-    _sync_calendar(session, config.calendar, f"配置 {config.directory.name}/calendar.yaml",
-                   summary["calendar"])
+    _sync_flat(session, Channel, "code", config.channels, summary["channels"])
+    _sync_calendar(
+        session, config.calendar, f"配置 {config.directory.name}/calendar.yaml", summary["calendar"]
+    )
     session.flush()
     return summary
 
@@ -521,8 +370,11 @@ def _sync_tree(
         parent = existing[row.parent] if row.parent is not None else None
         if parent is not None and parent.id is None:
             session.flush()
-        values = {**row.values, **(extra(row) if extra else {}),
-                  "parent_id": parent.id if parent is not None else None}
+        values = {
+            **row.values,
+            **(extra(row) if extra else {}),
+            "parent_id": parent.id if parent is not None else None,
+        }
         current = existing.get(row.code)
         if current is None:
             existing[row.code] = model(code=row.code, **values)
@@ -550,7 +402,10 @@ def _sync_units(
     session: Session, rows: list[UnitRow], area_ids: dict[str, int], summary: KindSummary
 ) -> None:
     unit_ids, outcomes = _sync_tree(
-        session, Unit, list(rows), summary,
+        session,
+        Unit,
+        list(rows),
+        summary,
         extra=lambda row: {"area_id": area_ids[row.area] if row.area else None},
     )
     have: dict[int, set[int]] = {}
@@ -564,8 +419,11 @@ def _sync_units(
             continue
         additions += [{"unit_id": unit_id, "area_id": a} for a in sorted(wanted - current)]
         if current - wanted:
-            session.execute(delete(unit_areas).where(
-                unit_areas.c.unit_id == unit_id, unit_areas.c.area_id.in_(current - wanted)))
+            session.execute(
+                delete(unit_areas).where(
+                    unit_areas.c.unit_id == unit_id, unit_areas.c.area_id.in_(current - wanted)
+                )
+            )
         if outcomes[row.code] == "unchanged":
             outcomes[row.code] = "updated"  # only the covered areas changed
     if additions:
@@ -574,31 +432,22 @@ def _sync_units(
 
 
 def _sync_flat(
-    session: Session, model: type[Channel], rows: list[dict[str, Any]], summary: KindSummary
+    session: Session,
+    model: type[Channel] | type[Setting],
+    key: str,
+    rows: list[dict[str, Any]],
+    summary: KindSummary,
 ) -> None:
-    existing = {row.code: row for row in session.scalars(select(model))}
-    wanted = {row["code"] for row in rows}
+    """Upsert a table without parents by its key column (channel code, setting key)."""
+    existing = {getattr(row, key): row for row in session.scalars(select(model))}
+    wanted = {values[key] for values in rows}
     summary.kept = sorted(code for code in existing if code not in wanted)
     for values in rows:
-        current = existing.get(values["code"])
+        current = existing.get(values[key])
         if current is None:
             session.add(model(**values))
             summary.created += 1
         elif _apply(current, values):
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
-
-
-def _sync_settings(session: Session, settings: dict[str, str], summary: KindSummary) -> None:
-    existing = {row.key: row for row in session.scalars(select(Setting))}
-    summary.kept = sorted(key for key in existing if key not in settings)
-    for key, value in settings.items():
-        current = existing.get(key)
-        if current is None:
-            session.add(Setting(key=key, value=value))
-            summary.created += 1
-        elif _apply(current, {"value": value}):
             summary.updated += 1
         else:
             summary.unchanged += 1

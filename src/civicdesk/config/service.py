@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
+import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,13 +60,40 @@ def calendar_overrides(session: Session) -> list[CalendarOverride]:
 
 def work_calendar(session: Session, *, assume_weekdays_for_unknown: bool = False) -> WorkCalendar:
     """The platform's working-day calendar: configured office hours, official holidays from
-    ``chinese_calendar``, and the overrides loaded into the database."""
+    ``chinese_calendar``, and the overrides loaded into the database.
+
+    A year the package does not know becomes known once its holiday notice is loaded: the
+    notice lists only the exceptions, so every other day of that year follows Mon–Fri."""
     overrides = {row.day: row.workday for row in session.scalars(select(CalendarOverride))}
     return WorkCalendar(
         office_hours(session),
-        overrides,
+        {**_regular_days_of_notified_years(overrides), **overrides},
         assume_weekdays_for_unknown=assume_weekdays_for_unknown,
     )
+
+
+def officially_known(year: int) -> bool:
+    """Whether ``chinese_calendar`` has the State Council's notice for ``year``."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def notified_years(overrides: dict[date, bool] | set[date]) -> set[int]:
+    """Years that the package does not know but for which overrides were loaded."""
+    return {year for year in {d.year for d in overrides} if not officially_known(year)}
+
+
+def _regular_days_of_notified_years(overrides: dict[date, bool]) -> dict[date, bool]:
+    regular: dict[date, bool] = {}
+    for year in notified_years(overrides):
+        day = date(year, 1, 1)
+        while day.year == year:
+            regular[day] = day.weekday() < 5
+            day += timedelta(days=1)
+    return regular
 
 
 def load_calendar_overrides(session: Session, path: str | Path) -> int:

@@ -12,7 +12,7 @@ import random
 import re
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 # ---- places ------------------------------------------------------------------------------
 
@@ -634,7 +634,7 @@ REPEAT_CLOSINGS = ("希望这次能彻底解决。", "请不要来一下就走�
 _FORMATTER = string.Formatter()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(template: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in _FORMATTER.parse(template) if name)
 
@@ -720,7 +720,8 @@ NOT_FILED_REASONS = ("经核实，该事项不属于城管执法职责范围，�
                      "非城管事项，已做好解释工作并告知办理渠道。")
 NOT_FILED_UNACTIONABLE = ("投诉地址不详，多次联系投诉人未果，无法核实。",
                           "投诉人反映的情况经电话核实已自行解决，不予立案。")
-RETURN_REASONS = ("该地点不属于本中队辖区，请重新派遣。", "经现场核实，投诉地址位于相邻街道，退回。",
+RETURN_REASONS = ("该地点不属于本中队辖区，请重新派遣。",
+                  "经现场核实，投诉地址位于相邻街道，退回。",
                   "该事项不属于本单位职责，申请退回。")
 EXTENSION_REASONS = ("涉及违法建筑拆除，需履行法定程序，申请延期。",
                      "当事人不配合，需联合街道、社区共同处置，申请延期。",
@@ -745,10 +746,12 @@ CALLBACK_NOTES = {
 }
 
 
-def reply_text(rng: random.Random, code: str, unit: str, place: Place, category: str) -> str:
+def reply_text(rng: random.Random, code: str, who: str, place: Place, category: str) -> str:
+    """处置答复: ``who`` went to the place (e.g. "西溪中队执法队员")."""
     action = rng.choice(REPLY_ACTIONS.get(code, GENERIC_REPLY_ACTIONS))
     finding = rng.choice((f"确有{category}情况", "情况属实", f"存在{category}问题"))
-    return f"经{unit}执法队员现场核查，{place.short}{finding}。{action}，{rng.choice(REPLY_OUTCOMES)}"
+    outcome = rng.choice(REPLY_OUTCOMES)
+    return f"经{who}现场核查，{place.short}{finding}。{action}，{outcome}"
 
 
 def not_filed_reason(rng: random.Random, *, in_remit: bool) -> str:

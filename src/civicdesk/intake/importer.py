@@ -21,11 +21,11 @@ import hashlib
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +79,11 @@ GB_PLAUSIBLE = 0.9  # share of non-ASCII characters of a GB18030 reading that mu
 ACCEPTED_GUESSES = frozenset({"big5", "big5hkscs", "cp950", "utf_16", "utf_16_le", "utf_16_be",
                               "utf_32"})
 EXCEL_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?"
-                   r"(?:\.\d+)?)?$")
+# 2025-03-04 09:12 · 2025/3/4 9:12:00 · 2025.3.4 · 2025年3月4日 9时12分(30秒) · 9点12分
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时点]\s*(\d{1,2})\s*(?:[:分]\s*(?:(\d{1,2})(?:\.\d+)?\s*秒?)?)?)?$"
+)
 
 Progress = Callable[[str, int, int | None], None]  # (phase "read"/"write", done, total or None)
 
@@ -233,13 +236,13 @@ def _plausible_gb(path: Path) -> bool:
     # entirely in the GB2312 set, mojibake is not.
     with path.open("rb") as handle:
         sample = handle.read(1 << 20).decode("gb18030", errors="ignore")
-    wide = [ch for ch in sample if ord(ch) > 0x7F]
+    wide = Counter(ch for ch in sample if ch > "\x7f")
     if not wide:
         return True
-    return sum(_in_gb2312(ch) for ch in wide) / len(wide) >= GB_PLAUSIBLE
+    good = sum(n for ch, n in wide.items() if _in_gb2312(ch))
+    return good / wide.total() >= GB_PLAUSIBLE
 
 
-@lru_cache(maxsize=8192)
 def _in_gb2312(ch: str) -> bool:
     try:
         ch.encode("gb2312")
@@ -384,19 +387,12 @@ def parse_datetime(value: Any) -> datetime:
             return from_excel(value)  # type: ignore[no-any-return]
         raise ValueError(f"无法识别的时间 {cell_text(value)}")
     text = str(value).strip()
-    compact = (text.replace("年", "-").replace("月", "-").replace("日", " ").replace("号", " ")
-               .replace("时", ":").replace("点", ":").replace("分", ":").replace("秒", "")
-               .replace("/", "-").strip().rstrip(":"))
-    if re.match(r"^\d{4}\.\d{1,2}\.\d", compact):  # 2025.3.4
-        compact = compact.replace(".", "-", 2)
-    compact = re.sub(r"\s+", " ", compact)
-    match = _DATE.match(compact)
+    match = _DATE.match(text)
     if match is None:
         try:
-            parsed = datetime.fromisoformat(text)
+            return datetime.fromisoformat(text)  # e.g. with a zone: 2025-03-04T09:12:00+08:00
         except ValueError:
             raise ValueError(f"无法识别的时间 {text}（例如 2025-03-04 09:12）") from None
-        return parsed
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
     try:
         date(year, month, day)
@@ -450,26 +446,47 @@ class AreaIndex:
         self.areas = {a.id: a for a in session.scalars(select(Area))}
         self.by_code = {a.code: a for a in self.areas.values()}
         self.by_name: dict[str, list[Area]] = {}
+        self.by_short: dict[str, list[Area]] = {}
         for area in self.areas.values():
-            for name in {area.name, area.short_name}:
-                self.by_name.setdefault(name, []).append(area)
+            self.by_name.setdefault(area.name, []).append(area)
+            self.by_short.setdefault(area.short_name, []).append(area)
         self._placements: dict[int, Placement] = {}
+        self._resolved: dict[str, Area | str] = {}  # text → area, or the error message
 
     def resolve(self, text: str) -> Area:
-        """By code, by name (street first), or "区+街道"; ValueError names the ambiguity."""
+        """By code; by full name (a street before a district before a community); by
+        "区+街道"; by short name if unique. ValueError names the ambiguity."""
+        if text not in self._resolved:
+            try:
+                self._resolved[text] = self._resolve(text)
+            except ValueError as exc:
+                self._resolved[text] = str(exc)
+        found = self._resolved[text]
+        if isinstance(found, str):
+            raise ValueError(found)
+        return found
+
+    def _resolve(self, text: str) -> Area:
         if text in self.by_code:
             return self.by_code[text]
         candidates = self.by_name.get(text) or self._qualified(text)
-        if not candidates:
-            raise ValueError(f"未知区域 {text}")
-        for level in self._PREFERENCE:
-            at_level = [a for a in candidates if a.level == level]
-            if len(at_level) == 1:
-                return at_level[0]
-            if at_level:
-                options = "、".join(f"{self._path(a)}（{a.code}）" for a in at_level[:5])
-                raise ValueError(f"区域名称“{text}”不唯一：{options}，请填写代码")
+        if candidates:
+            for level in self._PREFERENCE:
+                at_level = [a for a in candidates if a.level == level]
+                if len(at_level) == 1:
+                    return at_level[0]
+                if at_level:
+                    raise self._ambiguous(text, at_level)
+        short = self.by_short.get(text, [])
+        if len(short) == 1:
+            return short[0]
+        if short:
+            raise self._ambiguous(text, short)
         raise ValueError(f"未知区域 {text}")
+
+    def _ambiguous(self, text: str, areas: list[Area]) -> ValueError:
+        options = "、".join(f"{self._path(a)}（{a.code}）" for a in areas[:5])
+        return ValueError(f"区域名称“{text}”不唯一：{options}，请填写代码")
 
     def _qualified(self, text: str) -> list[Area]:
         # "西湖区西溪街道", "西湖区/西溪街道": a parent's name, then a name below it.
@@ -689,6 +706,12 @@ def existing_refs(session: Session, rows: Sequence[Valid]) -> set[tuple[int, str
 # ---- writing ---------------------------------------------------------------------------------
 
 
+# Core inserts of the mapped tables: the ORM's bulk path regroups rows by which values are
+# None and splices results row by row, many times slower; column types (UTC datetimes, JSON)
+# and column defaults apply all the same.
+CASES, COMPLAINTS, EVENTS = Case.__table__, Complaint.__table__, CaseEvent.__table__
+
+
 class CaseNumbers:
     """Case numbers allocated in memory, one query for the current maximum per day."""
 
@@ -715,21 +738,27 @@ def write_rows(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
     done = 0
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start:start + WRITE_CHUNK]
-        case_ids = session.scalars(
-            insert(Case).returning(Case.id, sort_by_parameter_order=True),
-            [_case_row(item, numbers.next(item.received_at), status) for item in chunk],
-        ).all()
-        complaint_ids = session.scalars(
-            insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True),
-            [_complaint_row(item, case_id, batch_id, actor_id, now)
-             for item, case_id in zip(chunk, case_ids, strict=True)],
-        ).all()
-        session.execute(insert(CaseEvent), [
+        case_rows = [_case_row(item, numbers.next(item.received_at), status) for item in chunk]
+        session.execute(insert(CASES), case_rows)
+        # Read the ids back by the unique keys just written (case number; a complaint's new
+        # case) rather than with RETURNING: SQLite cannot order a multi-row RETURNING, so
+        # SQLAlchemy would fall back to one statement per row.
+        numbers_ = [row["number"] for row in case_rows]
+        by_number = {number: id_ for number, id_ in session.execute(
+            select(CASES.c.number, CASES.c.id).where(CASES.c.number.in_(numbers_)))}
+        case_ids = [by_number[number] for number in numbers_]
+        session.execute(insert(COMPLAINTS), [
+            _complaint_row(item, case_id, batch_id, actor_id, now)
+            for item, case_id in zip(chunk, case_ids, strict=True)])
+        by_case = {case_id: id_ for case_id, id_ in session.execute(
+            select(COMPLAINTS.c.case_id, COMPLAINTS.c.id)
+            .where(COMPLAINTS.c.case_id.in_(case_ids)))}
+        session.execute(insert(EVENTS), [
             {"case_id": case_id, "at": now, "actor_id": actor_id,
              "action": CaseAction.receive.value, "from_status": status, "to_status": status,
              "note": None, "unit_id": None,
-             "data": {"complaint_id": complaint_id, "channel": item.channel.code}}
-            for item, case_id, complaint_id in zip(chunk, case_ids, complaint_ids, strict=True)
+             "data": {"complaint_id": by_case[case_id], "channel": item.channel.code}}
+            for item, case_id in zip(chunk, case_ids, strict=True)
         ])
         done += len(chunk)
         if progress:

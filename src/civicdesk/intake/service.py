@@ -18,7 +18,7 @@ from civicdesk.errors import InvalidInput
 from civicdesk.intake.models import Channel, Complaint
 from civicdesk.intake.schemas import ComplaintCreate
 from civicdesk.org.models import Area
-from civicdesk.org.service import area_by_code, placement
+from civicdesk.org.service import Placement, area_by_code, placement
 from civicdesk.taxonomy.models import Category
 
 # Clocks of forwarding hotlines drift; a few minutes ahead is tolerated, more is an error.
@@ -147,7 +147,14 @@ def _open_case_by_number(session: Session, number: str) -> Case:
     return case
 
 
-def _open_case(session, data, received_at, category, place, prefix) -> Case:  # type: ignore[no-untyped-def]
+def _open_case(
+    session: Session,
+    data: ComplaintCreate,
+    received_at: datetime,
+    category: Category | None,
+    place: Placement,
+    prefix: str,
+) -> Case:
     title = data.title or data.text[:TITLE_LENGTH]
     for _ in range(NUMBER_RETRIES):
         case = Case(
@@ -161,6 +168,10 @@ def _open_case(session, data, received_at, category, place, prefix) -> Case:  # 
             with session.begin_nested():
                 session.add(case)
             return case
-        except IntegrityError:
-            session.expunge(case) if case in session else None
+        except IntegrityError as exc:
+            # Only a concurrent writer taking the same number is worth another try.
+            if "number" not in str(exc.orig):
+                raise
+            if case in session:
+                session.expunge(case)
     raise InvalidInput("案件编号分配冲突，请重试")

@@ -13,7 +13,7 @@ Measures are declared once, in ``MEASURES``; the assessment engine adds its meas
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -148,7 +148,7 @@ class SummaryReport:
     child_level: str | None  # level of the rows in ``areas``; None when there are none
     areas: tuple[AreaRow, ...] = ()
     categories: tuple[CategoryRow, ...] = ()
-    category_groups: tuple[CategoryGroupRow, ...] = field(default=())
+    category_groups: tuple[CategoryGroupRow, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from civicdesk.accounts.models import User
 from civicdesk.accounts.service import resolve_session
 from civicdesk.clock import to_local
+from civicdesk.db import begin_for_writing
 from civicdesk.core.calendar import WorkCalendar
 from civicdesk.errors import AuthenticationRequired, PermissionDenied
 from civicdesk.web import i18n
@@ -37,6 +38,8 @@ TEMPLATES.env.filters["local"] = _local_time
 
 def get_db(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.sessionmaker()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_for_writing(session)
     try:
         yield session
         session.commit()
@@ -47,7 +50,9 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so a client never hears "created"
+# about a transaction that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_now(request: Request) -> datetime:
