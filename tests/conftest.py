@@ -86,3 +86,17 @@ def clock(now: datetime) -> FixedClock:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Real Argon2id, with the cost lowered so that creating users in tests takes microseconds
+    (the production parameters are the library's defaults, see accounts.service)."""
+    from argon2 import PasswordHasher
+
+    from civicdesk.accounts import service
+
+    original = service._hasher
+    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    service._hasher = original
