@@ -108,7 +108,7 @@ def test_xlsx_with_title_line_date_cells_and_numeric_cells(session, now, tmp_pat
     sheet.append(["来源", "来源工单号", "受理时间", "姓名", "电话", "诉求内容", "地址", "类别",
                   "区域", "备注"])
     sheet.append(["12345", 2026030900017, datetime(2026, 3, 9, 9, 12),  # noqa: DTZ001
-                  13800001111, None, "工地夜间施工噪声", None, "施工噪声", "西溪街道", "无"])
+                  None, 13800001111, "工地夜间施工噪声", None, "施工噪声", "西溪街道", "无"])
     sheet.append([None] * 10)  # blank rows are skipped
     sheet.append(["96345", "B-2", "2026/3/9 9:30:00", "李女士", "0571-87000000",
                   "小区门口违法停车", "", "illegal_parking", b.XIXI_STREET, ""])
@@ -118,7 +118,7 @@ def test_xlsx_with_title_line_date_cells_and_numeric_cells(session, now, tmp_pat
     assert report.sheet == "工单" and report.ignored_columns == ["备注"]
     first = complaint(session, "2026030900017")
     assert first.received_at == datetime(2026, 3, 9, 9, 12, tzinfo=SHANGHAI)
-    assert first.complainant_phone is None and first.complainant_name == "13800001111"
+    assert first.complainant_name is None and first.complainant_phone == "13800001111"
     assert complaint(session, "B-2", "96345").complainant_phone == "0571-87000000"
 
 
@@ -269,9 +269,8 @@ def test_category_and_area_by_chinese_name(session, now, tmp_path):
         row("N4", area="花园社区"),  # two communities have this name
     ])
     report = import_file(session, path, now=now, skip_invalid=True)
-    assert [str(e) for e in report.errors] == [
-        e for e in map(str, report.errors) if e.startswith("第5行 街道：区域名称“花园社区”不唯一")]
     assert len(report.errors) == 1
+    assert str(report.errors[0]).startswith("第5行 街道：区域名称“花园社区”不唯一：")
     xixi = b.area_by_name(session, "西溪街道")
     parking = session.scalars(select(Category.id).where(Category.code == "illegal_parking")).one()
     assert complaint(session, "N1").category_id == parking
@@ -388,6 +387,7 @@ def test_bulk_path_equals_record_complaint(session, now, tmp_path):
     reports = {mode: import_file(session, write_csv(tmp_path / f"{mode}.csv", rows[mode]),
                                  now=now, bulk=(mode == "bulk")) for mode in rows}
     assert all(r.imported == len(variants) for r in reports.values())
+    session.expire_all()  # compare what the database holds, not objects in memory
     for index in range(len(variants)):
         fast, slow = complaint_pair(session, index, "12345" if index != 6 else "96345")
         skip = {"id", "upstream_ref", "case_id", "import_batch_id"}

@@ -289,22 +289,26 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[str, Iterator[An
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"无法读取Excel文件（{type(exc).__name__}）：不是有效的 .xlsx 文件") \
-            from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = "、".join(book.sheetnames)
-            raise UnreadableFile(f"工作表“{sheet}”不存在；文件中的工作表：{names}")
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        # Some generators write a wrong <dimension>; read-only mode would then cut rows short.
-        ws.reset_dimensions()  # type: ignore[union-attr]
-        yield ws.title, enumerate(ws.iter_rows(values_only=True), start=1)
-    finally:
-        book.close()
+    # A file object, not the path: openpyxl refuses names not ending in .xlsx, but an upload
+    # may be called anything; the content (a zip) decided that this is Excel.
+    with path.open("rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise UnreadableFile(
+                f"无法读取Excel文件（{type(exc).__name__}）：不是有效的 .xlsx 文件") from None
+        try:
+            if sheet is not None and sheet not in book.sheetnames:
+                names = "、".join(book.sheetnames)
+                raise UnreadableFile(f"工作表“{sheet}”不存在；文件中的工作表：{names}")
+            ws = book[sheet] if sheet is not None else book.worksheets[0]
+            # Some generators write a wrong <dimension>; read-only mode would then cut rows.
+            ws.reset_dimensions()  # type: ignore[union-attr]
+            yield ws.title, enumerate(ws.iter_rows(values_only=True), start=1)
+        finally:
+            book.close()
 
 
 def _table(rows: Iterator[tuple[int, Sequence[Any]]], *, encoding: str | None,
@@ -346,8 +350,8 @@ def _blank(cells: Sequence[Any]) -> bool:
 
 
 def check_columns(table: Table, *, default_channel: str | None) -> None:
-    required = list(REQUIRED) + ([] if default_channel else ["channel"])
-    missing = [f for f in required if f not in table.columns]
+    required = set(REQUIRED) | (set() if default_channel else {"channel"})
+    missing = [f for f in FIELDS if f in required and f not in table.columns]
     if missing:
         names = "、".join(f"{LABELS[f]}（{f}）" for f in missing)
         hint = "；没有渠道列时请用 --channel 指定渠道" if "channel" in missing else ""
