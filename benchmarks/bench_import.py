@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                 run("postgresql", lambda n: fresh_pg(args.pg, n, created), big, small))
         finally:
             drop_pg(args.pg, created)
+    result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0

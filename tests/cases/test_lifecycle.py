@@ -178,3 +178,17 @@ def test_case_numbers_run_per_day(session, now):
     two = b.complaint(session, now=now).case.number
     assert one[:10] == two[:10] == "HZ20260310"
     assert int(two[10:]) == int(one[10:]) + 1
+
+
+def test_a_deadline_in_an_unknown_year_is_a_clear_configuration_error(session, staff):
+    from datetime import datetime
+
+    from civicdesk.clock import SHANGHAI
+    from civicdesk.errors import ConfigurationError
+
+    late = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)  # the handling limit runs into 2027
+    case = b.complaint(session, now=late, category="illegal_building").case  # 15 working days
+    act(session, case, A.file, staff["operator"], late)
+    with pytest.raises(ConfigurationError, match="2027年的节假日安排尚未载入"):
+        act(session, case, A.dispatch, staff["dispatcher"], late, unit_id=staff["squadron"].id)
+    assert case.status == "filed"

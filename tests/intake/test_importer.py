@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests import builders as b
 
 from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.clock import SHANGHAI
@@ -27,7 +28,6 @@ from civicdesk.intake.models import Channel, Complaint, ImportBatch
 from civicdesk.org.models import Area, AreaLevel
 from civicdesk.org.service import placement
 from civicdesk.taxonomy.models import Category
-from tests import builders as b
 
 ZH = ["渠道", "工单号", "来电时间", "投诉人", "联系电话", "标题", "投诉内容", "事发地址", "经度",
       "纬度", "问题类别", "街道"]
@@ -141,15 +141,17 @@ def test_unknown_encoding_is_refused_not_guessed(tmp_path):
         detect_encoding(path)
 
 
-def test_big5_is_never_read_as_gbk(tmp_path):
+@pytest.mark.parametrize("text", [
+    "工單號,來電時間,投訴內容\nA1,2026-03-09 09:00,樓下燒烤攤油煙很大，晚上噪音擾民，請處理\n" * 20,
+    "工單號,來電時間\nA1,2026\n",  # short: a detector "finds" UTF-16 in it
+])
+def test_big5_is_read_as_big5_or_refused_never_mojibake(tmp_path, text):
     path = tmp_path / "big5.csv"
-    text = "工單號,來電時間,投訴內容\nA1,2026-03-09 09:00,樓下燒烤攤油煙很大，晚上噪音擾民，請處理\n" * 20
     path.write_bytes(text.encode("big5"))
     try:
         encoding = detect_encoding(path)
     except UnreadableFile:
         return
-    assert encoding != "gb18030"
     assert path.read_text(encoding=encoding) == text
 
 
@@ -292,7 +294,8 @@ def test_area_index_places_like_the_service(session):
 
 def test_duplicates_in_the_file_and_in_the_database_are_skipped(session, now, tmp_path):
     b.complaint(session, now=now, channel="12345", upstream_ref="D0")
-    path = write_csv(tmp_path / "d.csv", [row("D0"), row("D1"), row("D1"), row("D1", channel="96345")])
+    path = write_csv(tmp_path / "d.csv",
+                     [row("D0"), row("D1"), row("D1"), row("D1", channel="96345")])
     report = import_file(session, path, now=now)
     assert report.imported == 2  # D1 via 12345 and D1 via 96345: refs are unique per channel
     assert [(s.row, s.upstream_ref, s.reason) for s in report.skipped] == [
@@ -392,7 +395,8 @@ def test_bulk_path_equals_record_complaint(session, now, tmp_path):
         fast, slow = complaint_pair(session, index, "12345" if index != 6 else "96345")
         skip = {"id", "upstream_ref", "case_id", "import_batch_id"}
         assert _columns(fast, skip) == _columns(slow, skip)
-        fast_case, slow_case = session.get_one(Case, fast.case_id), session.get_one(Case, slow.case_id)
+        fast_case = session.get_one(Case, fast.case_id)
+        slow_case = session.get_one(Case, slow.case_id)
         assert _columns(fast_case, {"id", "number"}) == _columns(slow_case, {"id", "number"})
         assert fast_case.number[:10] == slow_case.number[:10]  # HZ + the local opening date
         fast_events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == fast_case.id))
@@ -422,3 +426,25 @@ def test_case_numbers_continue_the_day_sequence(session, now, tmp_path):
     assert cases["Q1"] == f"{number[:-5]}{seq + 1:05d}"
     assert cases["Q2"] == f"{number[:-5]}{seq + 2:05d}"
     assert cases["Q3"].startswith("HZ20260308")
+
+
+def test_a_case_number_taken_meanwhile_is_retried(session, now, tmp_path, monkeypatch):
+    """Another writer (the web intake) takes the day's next number between our query and our
+    insert: the unique index refuses, the write is rolled back to its savepoint and redone."""
+    from civicdesk.intake import importer
+
+    taken = b.complaint(session, now=now, upstream_ref="Z0",
+                        received_at=datetime(2026, 3, 9, 8, 0)).case.number  # noqa: DTZ001
+    real = importer.next_case_number
+    calls = {"n": 0}
+
+    def stale(session: Session, *, prefix: str, opened_at: datetime) -> str:
+        calls["n"] += 1
+        return taken if calls["n"] == 1 else real(session, prefix=prefix, opened_at=opened_at)
+
+    monkeypatch.setattr(importer, "next_case_number", stale)
+    report = import_file(session, write_csv(tmp_path / "z.csv", [row("Z1"), row("Z2")]), now=now)
+    assert report.imported == 2 and calls["n"] == 2
+    numbers = {session.get_one(Case, complaint(session, ref).case_id).number
+               for ref in ("Z1", "Z2")}
+    assert taken not in numbers and len(numbers) == 2

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import history
 from civicdesk.cases.models import Case
-from civicdesk.core.calendar import WorkCalendar
+from civicdesk.core.calendar import CalendarUnknownYear, WorkCalendar
 from civicdesk.core.workflow import (
     REASON_REQUIRED,
     UNIT_ACTIONS,
@@ -23,7 +23,7 @@ from civicdesk.core.workflow import (
     check_role,
     next_status,
 )
-from civicdesk.errors import InvalidInput, NotFound, PermissionDenied
+from civicdesk.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
 from civicdesk.org.models import Unit
 from civicdesk.taxonomy.models import Category
 
@@ -69,7 +69,12 @@ def perform(
     from_status = case.status
     to_status = next_status(case.status, action)
     ctx = ActionContext(session, case, actor, now, calendar, note)
-    extra = _HANDLERS.get(action, _no_change)(ctx, **params) or {}
+    try:
+        extra = _HANDLERS.get(action, _no_change)(ctx, **params) or {}
+    except CalendarUnknownYear as exc:
+        raise ConfigurationError(
+            f"{exc.year}年的节假日安排尚未载入，无法计算期限；请管理员执行 civicdesk calendar load"
+        ) from exc
     case.status = to_status
     unit_id = extra.pop("unit_id", case.unit_id)
     history.record(

@@ -1,5 +1,164 @@
-"""Command-line commands of this domain (registered in civicdesk.cli)."""
+"""``civicdesk demo``: generate the demo history and serve it."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civicdesk.clock import SystemClock, to_local
+from civicdesk.demo.generator import DEMO_PASSWORD, HistoryStats, PeriodFigures, generate_history
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+SEED = typer.Option(2011, help="Random seed: the same seed, year and date give the same data.")
+YEAR = typer.Option(None, help="The year compared with the year before (default: the current "
+                    "year from 1 August on, else the previous one).")
+TODAY = typer.Option(None, help="The history ends the day before this date, YYYY-MM-DD "
+                     "(default: today; for a past --year, 1 January after it, so that the "
+                     "whole of 31 December is included).")
+SCALE = typer.Option(1.0, min=0.001, max=1.0, help="Fraction of the full volumes (for trials).")
+
+
+def default_year(today: date) -> int:
+    """The current year once January–July is complete, else the previous year."""
+    return today.year if today >= date(today.year, 8, 1) else today.year - 1
+
+
+def resolve_dates(year: int | None, today: str | None) -> tuple[int, date]:
+    local_today = to_local(SystemClock().now()).date()
+    chosen_year = year or default_year(local_today)
+    if today:
+        try:
+            end = date.fromisoformat(today)
+        except ValueError:
+            raise typer.BadParameter(f"{today!r} is not a date (YYYY-MM-DD)") from None
+    else:
+        end = min(local_today, date(chosen_year + 1, 1, 1))
+    if end <= date(chosen_year, 1, 1):
+        raise typer.BadParameter(f"--today ({end}) must be after 1 January {chosen_year}")
+    return chosen_year, end
+
+
+@app.command("generate")
+def generate(
+    seed: int = SEED,
+    year: int | None = YEAR,
+    today: str | None = TODAY,
+    scale: float = SCALE,
+) -> None:
+    """Create the demo history: two years of complaints and cases, and the demo logins."""
+    chosen_year, end = resolve_dates(year, today)
+    stats = _generate_if_empty(seed, chosen_year, end, scale)
+    if stats is None:
+        console.print("[yellow]演示数据已存在，未做任何更改 / demo data already present, "
+                      "nothing done[/yellow]")
+        raise typer.Exit(1)
+
+
+@app.command("run")
+def run(
+    port: int | None = typer.Option(None, help="Port (CIVICDESK_PORT, default 8000)."),
+    seed: int = SEED,
+    year: int | None = YEAR,
+    today: str | None = TODAY,
+    scale: float = SCALE,
+) -> None:
+    """Generate the demo history if the database has none, then serve the web application."""
+    import uvicorn
+
+    from civicdesk.app import create_app
+    from civicdesk.settings import get_settings
+
+    chosen_year, end = resolve_dates(year, today)
+    if _generate_if_empty(seed, chosen_year, end, scale) is None:
+        console.print("演示数据已存在，直接启动 / demo data already present, starting the server")
+    settings = get_settings()
+    chosen_port = port or settings.port
+    console.print(f"\n[bold]打开 / open[/bold]  http://127.0.0.1:{chosen_port}/")
+    _print_logins(["admin", "operator", "dispatcher", "leader", "xixi"])
+    uvicorn.run(create_app(), host=settings.host, port=chosen_port)
+
+
+def _generate_if_empty(seed: int, year: int, today: date, scale: float) -> HistoryStats | None:
+    from civicdesk.db import get_engine, unit_of_work
+    from civicdesk.intake.models import Complaint
+    from civicdesk.migrate import upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    started = time.perf_counter()
+    with unit_of_work(engine) as session:
+        if session.scalar(select(func.count()).select_from(Complaint)):
+            return None
+        _ensure_configuration(session)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("生成演示数据", total=None)
+
+            def progress(advance: int, total: int, description: str) -> None:
+                bar.update(task, advance=advance, total=total, description=description)
+
+            stats = generate_history(session, seed=seed, year=year, today=today, scale=scale,
+                                     progress=progress)
+    _print_summary(stats, time.perf_counter() - started)
+    return stats
+
+
+def _ensure_configuration(session: Session) -> None:
+    from civicdesk.config.loader import load_config
+    from civicdesk.taxonomy.models import Category
+
+    if not session.scalar(select(func.count()).select_from(Category)):
+        console.print("载入杭州配置 / loading the Hangzhou configuration")
+        load_config(session, "hangzhou")
+        session.flush()
+
+
+def change_sentence(this: int, last: int) -> str:
+    """The source's wording: "比去年同期减少16295件，下降49.42%"."""
+    if last == 0:
+        return "—"
+    diff = this - last
+    word, trend = ("增加", "上升") if diff > 0 else ("减少", "下降")
+    return f"{word}{abs(diff)}件，{trend}{abs(diff) / last:.2%}"
+
+
+def _print_summary(stats: HistoryStats, seconds: float) -> None:
+    table = Table(title=f"演示数据 {stats.first_day} – {stats.last_day}（种子 {stats.seed}，"
+                        f"比例 {stats.scale:g}，用时 {seconds:.1f} 秒）")
+    table.add_column("项目")
+    table.add_column("数量", justify="right")
+    kinds = stats.repeats_by_kind
+    for label, value in (("投诉", stats.complaints), ("案件", stats.cases),
+                         ("办理记录", stats.events), ("植入的重复投诉", stats.planted_repeats),
+                         ("  同一投诉人再次投诉", kinds.get("same_complainant", 0)),
+                         ("  他人投诉同一问题", kinds.get("other_complainant", 0)),
+                         ("  结案后问题复发", kinds.get("recurrence", 0)),
+                         ("不予立案", stats.not_filed), ("在办案件", stats.open_cases),
+                         ("其中超期", stats.overdue_cases)):
+        table.add_row(label, f"{value:,}")
+    console.print(table)
+    last = stats.jan_jul.get(stats.year - 1, PeriodFigures(0, 0, 0))
+    this = stats.jan_jul.get(stats.year, PeriodFigures(0, 0, 0))
+    figures = Table(title="1–7月（主城区）")
+    for column in ("指标", f"{stats.year - 1}年", f"{stats.year}年", "同比"):
+        figures.add_column(column, justify="left" if column == "指标" else "right")
+    for label, a, b in (("投诉总量", last.complaints, this.complaints),
+                        ("9类热点问题", last.hotspot, this.hotspot),
+                        ("重复投诉量", last.repeats, this.repeats)):
+        figures.add_row(label, f"{a:,}", f"{b:,}", change_sentence(b, a))
+    console.print(figures)
+    _print_logins(stats.logins)
+
+
+def _print_logins(logins: list[str]) -> None:
+    console.print(f"演示账号 / demo logins: {', '.join(logins)}（密码 / password: "
+                  f"{DEMO_PASSWORD}）")

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import chinese_calendar
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import JSON, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
@@ -35,6 +37,7 @@ from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.config.service import get_setting, leaf_categories, units_covering, work_calendar
 from civicdesk.core.calendar import WorkCalendar
 from civicdesk.core.workflow import CaseAction, CaseStatus
+from civicdesk.db import UTCDateTime
 from civicdesk.demo import texts
 from civicdesk.demo.models import PlantedRepeat
 from civicdesk.intake.models import Channel, Complaint
@@ -315,10 +318,10 @@ class PlannedComplaint:
     upstream_ref: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Ev:
     ts: int
-    action: CaseAction
+    action: str
     before: str
     after: str
     actor: str | None  # a demo role, "unit" (the unit's own demo user, if any) or None
@@ -369,6 +372,9 @@ class _Generator:
         self.closing_heap: list[tuple[int, int, PlannedCase]] = []
         self.recur_pool: list[PlannedCase] = []
         self._hour_cum: dict[tuple[str, str], list[float]] = {}
+        self._channel_cum: dict[bool, list[float]] = {}
+        self._category_cum: dict[tuple[int, int], list[float]] = {}
+        self._kind_cum: dict[str, tuple[list[str], list[float]]] = {}
         self._seq = 0
         self.crowded = 0  # new issues that found no free place (should stay near zero)
 
@@ -424,7 +430,7 @@ class _Generator:
         fallback = (sum(known) / len(known) if known else 1.0) * 0.25
         self.localities: list[Locality] = []
         weights: list[float] = []
-        self.units: dict[int, list[Unit]] = {}
+        self.units: dict[int, tuple[Unit, Unit | None]] = {}
         self.squadrons_of_district: dict[int, list[Unit]] = {}
         for district in districts:
             streets = [a for a in children.get(district.id, []) if a.level == AreaLevel.street]
@@ -448,10 +454,16 @@ class _Generator:
         self.locality_cum = _cumulative(weights)
 
     def _street_units(self, street: Area, district: Area) -> None:
+        """The squadron and the street office answering for the street (most specific first)."""
         units = units_covering(self.session, street.id)
-        self.units[street.id] = units
-        for unit in units:
-            if unit.kind == UnitKind.squadron and unit.area_id == street.id:
+        if not units:
+            raise ValueError(f"no unit covers {street.name}: check the units configuration")
+        squadrons = [u for u in units if u.kind == UnitKind.squadron]
+        offices = [u for u in units if u.kind == UnitKind.street_office]
+        self.units[street.id] = (squadrons[0] if squadrons else units[0],
+                                 offices[0] if offices else None)
+        for unit in squadrons:
+            if unit.area_id == street.id:
                 self.squadrons_of_district.setdefault(district.id, []).append(unit)
 
     def _demo_users(self) -> dict[str, User]:
@@ -579,19 +591,25 @@ class _Generator:
         self._open_case(issue, complaint, plan)
 
     def _pick_category(self, cats: list[Cat], weights: dict[str, float], month: int) -> Cat:
-        w = [weights.get(c.code, 4) * SEASON.get(c.code, {}).get(month, 1.0) for c in cats]
-        return self.rng.choices(cats, weights=w)[0]
+        key = (id(cats), month)
+        cum = self._category_cum.get(key)
+        if cum is None:
+            cum = self._category_cum[key] = _cumulative(
+                [weights.get(c.code, 4) * SEASON.get(c.code, {}).get(month, 1.0) for c in cats])
+        return self.rng.choices(cats, cum_weights=cum)[0]
 
     def _fresh_place(self, category: Cat, day: int) -> tuple[Locality, texts.Place]:
         """A place where no issue of this category has been active for 75 days, so that the
         only same-place same-category complaints are the planted repeats."""
         rng = self.rng
         kinds = texts.PLACE_KINDS.get(category.code, texts.DEFAULT_PLACE_KINDS)
+        names, cum = self._kind_cum.get(category.code) or self._kind_cum.setdefault(
+            category.code, (list(kinds), _cumulative(list(kinds.values()))))
         horizon = start_of(day) - 75 * DAY
         for _ in range(30):
             locality = rng.choices(self.localities, cum_weights=self.locality_cum)[0]
-            kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
-            place = texts.make_place(rng, kind, locality.where, locality.code)
+            kind = rng.choices(names, cum_weights=cum)[0]
+            place = texts.make_place(rng, kind, locality.where, category.code)
             neighbours = self.zones.get((place.zone, category.row.id), [])
             if all(_last_activity(other) < horizon for other in neighbours):
                 return locality, place
@@ -601,19 +619,22 @@ class _Generator:
     def _register_zone(self, issue: Issue) -> None:
         self.zones.setdefault((issue.place.zone, issue.category.row.id), []).append(issue)
 
-    def _pick_channel(self, day: int, office_ok: bool | None = None) -> Channel:
-        if office_ok is None:
-            office_ok = self.cal.is_workday(day)
-        weights = []
-        for channel in self.channels:
-            w = CHANNEL_WEIGHTS.get(channel.code, 2)
-            profile = PROFILE_OF_KIND.get(channel.kind, "hotline")
-            if not office_ok and profile == "office":
-                w = 0
-            elif not office_ok and profile == "field":
-                w *= 0.5
-            weights.append(w)
-        return self.rng.choices(self.channels, weights=weights)[0]
+    def _pick_channel(self, day: int) -> Channel:
+        """Letters and visits arrive on working days only; patrols report less at weekends."""
+        office_ok = self.cal.is_workday(day)
+        cum = self._channel_cum.get(office_ok)
+        if cum is None:
+            weights = []
+            for channel in self.channels:
+                w = float(CHANNEL_WEIGHTS.get(channel.code, 2))
+                profile = PROFILE_OF_KIND.get(channel.kind, "hotline")
+                if not office_ok and profile == "office":
+                    w = 0.0
+                elif not office_ok and profile == "field":
+                    w *= 0.5
+                weights.append(w)
+            cum = self._channel_cum[office_ok] = _cumulative(weights)
+        return self.rng.choices(self.channels, cum_weights=cum)[0]
 
     def _time_of_day(self, channel: Channel, code: str) -> int:
         profile = PROFILE_OF_KIND.get(channel.kind, "hotline")
@@ -687,7 +708,9 @@ class _Generator:
                 return None
             gap = 20 * HOUR if kind == "same_complainant" else 2 * HOUR
             lo = max(start, last + gap, case.complaints[0].created + HOUR)
-            hi = start + DAY if case.close_ts is None else min(start + DAY, case.close_ts - 600)
+            # It joins when recorded (forwarding takes up to 1.5 h): before the case closes.
+            hi = start + DAY if case.close_ts is None else min(start + DAY,
+                                                               case.close_ts - 2 * HOUR)
         hi = min(hi, self.now - 60)
         if lo >= hi:
             return None
@@ -734,7 +757,7 @@ class _Generator:
         case.extra.append(Ev(at, A.attach, status, status, _receiver(complaint.channel), None,
                              inc="complaint_count", complaint=complaint))
         later = at + rng.randint(10 * MINUTE, HOUR)
-        if rng.random() < 0.5 and later < self.now:
+        if rng.random() < 0.4 and later < self.now:
             status = case.status_at(later)
             if status in (S.dispatched, S.accepted):
                 case.extra.append(Ev(later, A.urge, status, status, "dispatcher", INHERIT,
@@ -833,17 +856,17 @@ class _CasePlanner:
         self.unit: Unit | None = None
         self.accept_due = self.handle_due = 0
 
-    def add(self, ts: int, action: CaseAction, to: CaseStatus, actor: str | None, *,
+    def add(self, ts: int, action: str, to: str, actor: str | None, *,
             note: str | None = None, data: dict[str, Any] | None = None,
             sets: dict[str, Any] | None = None, inc: str | None = None,
             complaint: PlannedComplaint | None = None) -> int:
         case = self.case
         ts = max(ts, case.event_ts[-1]) if case.event_ts else ts
         unit_id = self.unit.id if self.unit is not None else None
-        case.events.append(Ev(ts, action, self.status, to.value, actor, unit_id, note,
+        case.events.append(Ev(ts, action, self.status, to, actor, unit_id, note,
                               data or {}, sets, inc, complaint))
         case.event_ts.append(ts)
-        self.status = to.value
+        self.status = to
         return ts
 
     def plan(self) -> None:
@@ -873,12 +896,9 @@ class _CasePlanner:
 
     def dispatch_and_accept(self, t: int) -> int:
         rng, issue = self.rng, self.case.issue
-        units = self.gen.units.get(issue.locality.street_key, [])
-        squadrons = [u for u in units if u.kind == UnitKind.squadron]
-        offices = [u for u in units if u.kind == UnitKind.street_office]
-        right = squadrons[0] if squadrons else units[0]
-        if offices and rng.random() < STREET_OFFICE_SHARE.get(self.cat.code, 0.12):
-            right = offices[0]
+        right, office = self.gen.units[issue.locality.street_key]
+        if office is not None and rng.random() < STREET_OFFICE_SHARE.get(self.cat.code, 0.12):
+            right = office
         others = [u for u in self.gen.squadrons_of_district.get(issue.locality.district_id, [])
                   if u.id != right.id]
         if others and rng.random() < 0.04:
@@ -1024,7 +1044,22 @@ class _CasePlanner:
 
 CASE_FIELDS = ("filed_at", "dispatched_at", "accepted_at", "handled_at", "closed_at",
                "accept_due_at", "handle_due_at", "due_at")
+INITIAL_STATE: dict[str, Any] = {
+    "status": S.received.value, "unit_id": None, "complaint_count": 0, "returned_count": 0,
+    "extension_count": 0, "rework_count": 0, "urge_count": 0, "not_filed_reason": None,
+    "reply_text": None, "satisfaction": None, "solved": None,
+    "extension_requested_days": None, **dict.fromkeys(CASE_FIELDS)}
+# Enum members → their plain values (drivers must not see the enum types).
+PLAIN: dict[str, str] = {**{a: a.value for a in CaseAction}, **{s: s.value for s in CaseStatus}}
 CHUNK = 5000
+
+
+def _event_time(ev: Ev) -> int:
+    return ev.ts
+
+
+def _event_order(item: tuple[int, int, int, dict[str, Any]]) -> tuple[int, int, int]:
+    return item[0], item[1], item[2]
 
 
 class _Writer:
@@ -1063,10 +1098,15 @@ class _Writer:
             if c.kind is None:
                 issue.template, c.text = texts.complaint_text(rng, code, name, place)
             else:
-                _, body = texts.complaint_text(rng, code, name, place, avoid=issue.template)
                 earlier = [p for p in issue.complaints if p.ts < c.ts]
                 mine = [p for p in earlier if p.person == c.person] or earlier
-                c.text = texts.repeat_text(rng, c.kind, body, (c.ts - mine[-1].ts) // DAY)
+                said = {p.text for p in earlier}
+                for _ in range(5):  # similar, never word for word the same
+                    c.text = texts.repeat_text(rng, c.kind, code, name, place,
+                                               template=issue.template,
+                                               days=(c.ts - mine[-1].ts) // DAY)
+                    if c.text not in said:
+                        break
                 c.variant = rng.choice((0, 0, 0, 1, 2))
             c.title = texts.title(rng, code, name, place)
 
@@ -1107,40 +1147,47 @@ class _Writer:
 
     def _case_rows(self, cases: list[PlannedCase]) -> tuple[list[dict[str, Any]],
                                                              list[dict[str, Any]]]:
+        """Replay each case's events up to the end of the history into its row (as the
+        actions of ``cases.service`` would have left it) and build the event rows."""
         now, users, unit_users = self.gen.now, self.users, self.gen.unit_users
+        actor_ids = {role: user.id for role, user in users.items()}
         case_rows: list[dict[str, Any]] = []
         events: list[tuple[int, int, int, dict[str, Any]]] = []
+        append = events.append
         for case in cases:
-            state: dict[str, Any] = {"status": S.received.value, "unit_id": None,
-                                     "complaint_count": 0, "returned_count": 0,
-                                     "extension_count": 0, "rework_count": 0, "urge_count": 0,
-                                     "not_filed_reason": None, "reply_text": None,
-                                     "satisfaction": None, "solved": None,
-                                     "extension_requested_days": None}
-            state.update(dict.fromkeys(CASE_FIELDS))
-            timeline = sorted(case.events + case.extra, key=lambda e: e.ts)
-            for order, ev in enumerate(e for e in timeline if e.ts < now):
+            state = dict(INITIAL_STATE)
+            timeline = case.events + case.extra if case.extra else case.events
+            if case.extra:
+                timeline.sort(key=_event_time)
+            case_id = case.id
+            for order, ev in enumerate(timeline):
+                if ev.ts >= now:
+                    break
                 unit_id = state["unit_id"] if ev.unit_id == INHERIT else ev.unit_id
                 if ev.sets:
                     state.update(ev.sets)
                 if ev.inc:
                     state[ev.inc] += 1
                 state["status"] = ev.after
-                actor = (unit_users.get(unit_id) if ev.actor == "unit"
-                         else users.get(ev.actor) if ev.actor else None)
-                data = dict(ev.data)
+                if ev.actor == "unit":
+                    user = unit_users.get(unit_id)
+                    actor_id = user.id if user is not None else None
+                else:
+                    actor_id = actor_ids.get(ev.actor) if ev.actor else None
+                data = ev.data
                 if ev.complaint is not None:
                     data = {"complaint_id": ev.complaint.id, "channel": ev.complaint.channel.code}
-                events.append((ev.ts, case.id, order, {
-                    "case_id": case.id, "at": as_datetime(ev.ts),
-                    "actor_id": actor.id if actor else None, "action": ev.action.value,
-                    "from_status": ev.before, "to_status": ev.after, "note": ev.note,
-                    "data": data, "unit_id": unit_id}))
+                append((ev.ts, case_id, order, {
+                    "case_id": case_id, "at": ev.ts, "actor_id": actor_id,
+                    "action": PLAIN[ev.action], "from_status": PLAIN[ev.before],
+                    "to_status": PLAIN[ev.after], "note": ev.note, "data": data,
+                    "unit_id": unit_id}))
+            state["status"] = PLAIN[state["status"]]
             case_rows.append(self._case_row(case, state))
-        events.sort(key=lambda e: e[:3])
+        events.sort(key=_event_order)
         rows = [row for *_, row in events]
-        for offset, row in enumerate(rows):
-            row["id"] = self.next_event + offset
+        for offset, row in enumerate(rows, start=self.next_event):
+            row["id"] = offset
         return case_rows, rows
 
     def _case_row(self, case: PlannedCase, state: dict[str, Any]) -> dict[str, Any]:
@@ -1148,11 +1195,9 @@ class _Writer:
         row = {"id": case.id, "number": self.numbers[case.id], "title": first.title,
                "category_id": issue.category.row.id, "area_id": issue.locality.area_id,
                "district_id": issue.locality.district_id, "street_id": issue.locality.street_id,
-               "address": issue.place.address(0), "opened_at": as_datetime(first.ts),
+               "address": issue.place.address(0), "opened_at": first.ts,
                "merged_into_id": None}
         row.update(state)
-        for name in CASE_FIELDS:
-            row[name] = as_datetime(row[name])
         return row
 
     def _complaint_row(self, c: PlannedComplaint) -> dict[str, Any]:
@@ -1160,19 +1205,42 @@ class _Writer:
         receiver = _receiver(c.channel)
         assert c.case is not None
         return {"id": c.id, "channel_id": c.channel.id, "upstream_ref": c.upstream_ref,
-                "received_at": as_datetime(c.ts), "complainant_name": c.person[0],
+                "received_at": c.ts, "complainant_name": c.person[0],
                 "complainant_phone": c.person[1], "title": c.title, "text": c.text,
                 "address": issue.place.address(c.variant), "longitude": None, "latitude": None,
                 "category_id": issue.category.row.id, "area_id": issue.locality.area_id,
                 "district_id": issue.locality.district_id,
                 "street_id": issue.locality.street_id, "case_id": c.case.id,
-                "import_batch_id": None, "created_at": as_datetime(c.created),
+                "import_batch_id": None, "created_at": c.created,
                 "created_by_id": users[receiver].id if receiver else None}
 
     def _insert(self, model: type, rows: list[dict[str, Any]], total: int, label: str) -> None:
+        """Rows hold times as epoch seconds; each dialect gets them in its own form."""
+        if not rows:
+            return
+        table = model.__table__  # type: ignore[attr-defined]
+        columns = list(rows[0])
+        times = {c for c in columns if isinstance(table.c[c].type, UTCDateTime)}
+        documents = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            # SQLAlchemy's per-value processing would cost more than SQLite's own work here:
+            # hand the driver the values exactly as UTCDateTime/JSON would have stored them.
+            sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                   f"VALUES ({', '.join('?' * len(columns))})")
+            convert = [_sqlite_time if c in times else json.dumps if c in documents else None
+                       for c in columns]
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            self.session.execute(insert(model).execution_options(render_nulls=True), chunk)
+            if sqlite:
+                params = [tuple(v if f is None or v is None else f(v)
+                                for f, v in zip(convert, row.values(), strict=True))
+                          for row in chunk]
+                self.session.connection().exec_driver_sql(sql, params)  # type: ignore[arg-type]
+            else:
+                self.session.execute(insert(table), [
+                    {k: as_datetime(v) if k in times else v for k, v in row.items()}
+                    for row in chunk])
             self.gen._tick(len(chunk), total, label)
 
     def _advance_sequences(self) -> None:
@@ -1199,14 +1267,19 @@ class _Writer:
             stats.jan_jul[year] = PeriodFigures(
                 len(chosen), sum(1 for c in chosen if c.issue.category.hot),
                 sum(1 for c in chosen if c.kind))
-        now = as_datetime(gen.now)
+        now = gen.now
         open_statuses = {s.value for s in (S.received, S.filed, S.dispatched, S.returned,
                                            S.accepted, S.suspended, S.handled)}
         stats.open_cases = sum(1 for r in case_rows if r["status"] in open_statuses)
         stats.overdue_cases = sum(1 for r in case_rows if r["due_at"] is not None
-                                  and now is not None and r["due_at"] < now)
+                                  and r["due_at"] < now)
         stats.not_filed = sum(1 for r in case_rows if r["status"] == S.not_filed.value)
         return stats
+
+
+def _sqlite_time(ts: int) -> str:
+    """UTCDateTime's SQLite storage: naive UTC in SQLAlchemy's DATETIME format."""
+    return time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(ts))
 
 
 def _ref_prefix(code: str) -> str:

@@ -149,6 +149,14 @@ _SHOP_NAMES = ("鑫鑫", "阿明", "老王", "兴旺", "百姓", "好又多", "�
                "顺发", "天天", "大众", "惠民", "聚福", "小胡", "阿强", "新新", "万家", "福满",
                "祥和", "乐乐", "开心", "全家福", "阿三", "老陈", "美佳", "华兴")
 
+_FOOD_SHOPS = ("小吃店", "餐馆", "早餐店", "面馆", "烧烤店", "饭店", "火锅店", "大排档", "快餐店")
+# Which shops a category's complaints are about (others: any shop).
+SHOP_TYPES: dict[str, tuple[str, ...]] = {
+    "cooking_fumes": _FOOD_SHOPS,
+    "shopfront": _SHOP_TYPES + _FOOD_SHOPS,
+    "living_noise": ("服装店", "手机店", "超市", "便利店", "水果店", "鞋店", "药店", "KTV", "酒吧"),
+}
+
 # How each category's problems are usually located (kind → weight).
 PLACE_KINDS: dict[str, dict[str, int]] = {
     "living_noise": {"building": 6, "shop": 2, "spot": 2},
@@ -241,36 +249,41 @@ def community_stem(name: str) -> str:
     return re.sub(r"(社区|村|生活区)$", "", name)
 
 
-def make_place(rng: random.Random, kind: str, where: Locality, area_code: str) -> Place:
+def make_place(
+    rng: random.Random, kind: str, where: Locality, category: str = ""
+) -> Place:
+    """A spot of the given kind. Keys are scoped by district, not by street or community: the
+    same address text in two communities of a district is one place to a reader."""
+    scope = where.district
     roads, district = where.roads, where.district
     road = rng.choice(roads)
     if kind == "building" and where.compounds:
         compound = rng.choice(where.compounds)
         block = rng.randint(1, 36)
         base = f"{compound}{block}幢"
-        return Place(f"{area_code}|b|{compound}|{block}", f"{area_code}|b|{compound}|{block // 3}",
+        return Place(f"{scope}|b|{compound}|{block}", f"{scope}|b|{compound}|{block // 3}",
                      kind, base, None, district)
     if kind == "junction" and len(roads) > 1:
         a, b = rng.sample(roads, 2)
         a, b = sorted((a, b))
-        return Place(f"{area_code}|j|{a}|{b}", f"{area_code}|j|{a}|{b}", kind,
+        return Place(f"{scope}|j|{a}|{b}", f"{scope}|j|{a}|{b}", kind,
                      f"{a}与{b}交叉口", None, district)
     if kind == "spot":
         spot = rng.choice(_SPOTS)
-        return Place(f"{area_code}|p|{road}|{spot}", f"{area_code}|p|{road}|{spot}", kind,
+        return Place(f"{scope}|p|{road}|{spot}", f"{scope}|p|{road}|{spot}", kind,
                      f"{road}{spot}", None, district)
     if kind == "site":
         number = rng.randint(1, 120) * 10
         word = rng.choice(_SITE_WORDS)
-        return Place(f"{area_code}|s|{road}|{number}", f"{area_code}|s|{road}|{number // 200}",
+        return Place(f"{scope}|s|{road}|{number}", f"{scope}|s|{road}|{number // 200}",
                      kind, f"{road}{number}号{word}", None, district)
     number = rng.randint(1, 680)
-    zone = f"{area_code}|d|{road}|{number // 40}"
+    zone = f"{scope}|d|{road}|{number // 40}"
     if kind == "shop":
-        shop = rng.choice(_SHOP_NAMES) + rng.choice(_SHOP_TYPES)
-        return Place(f"{area_code}|d|{road}|{number}", zone, kind, f"{road}{number}号", shop,
+        shop = rng.choice(_SHOP_NAMES) + rng.choice(SHOP_TYPES.get(category, _SHOP_TYPES))
+        return Place(f"{scope}|d|{road}|{number}", zone, kind, f"{road}{number}号", shop,
                      district)
-    return Place(f"{area_code}|d|{road}|{number}", zone, "door", f"{road}{number}号", None,
+    return Place(f"{scope}|d|{road}|{number}", zone, "door", f"{road}{number}号", None,
                  district)
 
 
@@ -658,17 +671,24 @@ def render(rng: random.Random, template: str, place: Place, category: str) -> st
 
 
 def complaint_text(
-    rng: random.Random, code: str, category: str, place: Place, *, avoid: int | None = None
+    rng: random.Random, code: str, category: str, place: Place, *, template: int | None = None
 ) -> tuple[int, str]:
-    """(template index, text); ``avoid`` keeps a repeat from reusing the earlier wording."""
+    """(template index, text): a random template, or the given one with fresh details."""
     templates = templates_for(code)
-    index = rng.randrange(len(templates))
-    if avoid is not None and len(templates) > 1 and index == avoid:
-        index = (index + 1 + rng.randrange(len(templates) - 1)) % len(templates)
+    index = rng.randrange(len(templates)) if template is None else template % len(templates)
     return index, render(rng, templates[index], place, category)
 
 
-def repeat_text(rng: random.Random, kind: str, body: str, days: int) -> str:
+def repeat_text(
+    rng: random.Random, kind: str, code: str, category: str, place: Place, *, template: int,
+    days: int,
+) -> str:
+    """A repeat describes the same problem at the same place: mostly the earlier complaint's
+    template with other details, sometimes other words altogether, framed as a repeat."""
+    templates = templates_for(code)
+    if len(templates) > 1 and rng.random() < 0.35:
+        template = (template + 1 + rng.randrange(len(templates) - 1)) % len(templates)
+    _, body = complaint_text(rng, code, category, place, template=template)
     opening = rng.choice(REPEAT_OPENINGS[kind]).format(days=max(days, 1))
     closing = rng.choice(REPEAT_CLOSINGS)
     return f"{opening}{body}{closing}"

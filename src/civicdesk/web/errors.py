@@ -24,7 +24,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     IllegalTransition: 409,
     InvalidInput: 422,
-    ConfigurationError: 500,
+    ConfigurationError: 503,  # the platform needs an administrator, not the user
 }
 
 
