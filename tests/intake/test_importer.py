@@ -77,6 +77,15 @@ def test_chinese_csv_in_each_encoding_imports_every_row(session, now, tmp_path, 
     assert report.encoding == ("gb18030" if encoding.startswith("gb") else "utf-8-sig")
 
 
+def test_excel_unicode_text_export_utf16_tab_separated(session, now, tmp_path):
+    path = tmp_path / "unicode.txt"
+    with path.open("w", encoding="utf-16", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows([ZH, row("U1", text="占道经营，影响通行")])
+    report = import_file(session, path, now=now)
+    assert report.encoding == "utf-16" and report.imported == 1
+    assert complaint(session, "U1").text == "占道经营，影响通行"
+
+
 def test_english_headers_and_every_field_stored(session, now, tmp_path):
     path = write_csv(tmp_path / "a.csv", [row("F1", title="占道烧烤")], header=EN)
     report = import_file(session, path, now=now)

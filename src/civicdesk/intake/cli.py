@@ -31,6 +31,7 @@ SHOWN_ERRORS = 20
 EXIT_INVALID_ROWS = 1
 EXIT_UNREADABLE = 2
 PHASES = {"read": "读取并校验", "write": "写入数据库"}
+ENCODINGS = {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
 
 
 def import_command(
@@ -104,7 +105,8 @@ def _print_summary(console: Console, result: ImportReport) -> None:
     table = Table(title=f"导入 {escape(result.filename)}", show_header=False, title_justify="left")
     table.add_column("项目")
     table.add_column("数值", justify="right")
-    source = f"Excel 工作表“{result.sheet}”" if result.sheet else f"CSV（{result.encoding}）"
+    encoding = ENCODINGS.get(result.encoding or "", result.encoding)
+    source = f"Excel 工作表“{result.sheet}”" if result.sheet else f"CSV（{encoding}）"
     table.add_row("格式", escape(source))
     table.add_row("读取行数", str(result.rows_read))
     table.add_row("新导入", f"[green]{result.imported}[/green]" if result.written else
