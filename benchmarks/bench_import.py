@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from civicdesk.clock import SHANGHAI
 from civicdesk.config.loader import load_config
 from civicdesk.db import make_engine
-from civicdesk.intake.importer import import_file
+from civicdesk.intake.importing import import_file
 from civicdesk.intake.models import Complaint
 from civicdesk.migrate import upgrade
 from civicdesk.org.models import Area, AreaLevel

@@ -46,9 +46,11 @@ def _include_routers(app: FastAPI) -> None:
     from civicdesk.cases import api as cases_api
     from civicdesk.cases import pages as cases_pages
     from civicdesk.intake import api as intake_api
+    from civicdesk.intake import import_pages as intake_import_pages
     from civicdesk.intake import pages as intake_pages
 
-    for module in (accounts_api, accounts_pages, intake_api, intake_pages, cases_api, cases_pages):
+    for module in (accounts_api, accounts_pages, intake_api, intake_pages, intake_import_pages,
+                   cases_api, cases_pages):
         app.include_router(module.router)
     try:
         from civicdesk.reports import pages as report_pages

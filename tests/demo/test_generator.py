@@ -495,3 +495,18 @@ def test_full_scale_reproduces_the_published_figures(tmp_path: Path) -> None:
     engine.dispose()
     assert seconds < 60
 
+
+
+def test_new_rows_get_ids_after_the_history(history: History) -> None:
+    """Ids were given explicitly; the next row the application adds must not collide (on
+    PostgreSQL the sequences were moved past them)."""
+    session = history.session
+    last = max(e.id for events in history.events.values() for e in events)
+    case_id = next(iter(history.cases))
+    with session.begin_nested() as savepoint:
+        event = CaseEvent(case_id=case_id, at=datetime(2026, 9, 30, tzinfo=UTC), action="note",
+                          from_status="closed", to_status="closed", data={})
+        session.add(event)
+        session.flush()
+        assert event.id > last
+        savepoint.rollback()

@@ -129,3 +129,36 @@ def test_replies_and_reasons_are_chinese() -> None:
     assert reply.startswith("经西溪中队执法队员现场核查") and place.short in reply
     assert "{" not in texts.not_filed_reason(rng, in_remit=False)
     assert CJK.search(texts.not_filed_reason(rng, in_remit=True))
+
+
+@pytest.mark.parametrize("code", HOT_SPOT_CODES)
+def test_templates_suit_the_kind_of_place(code: str) -> None:
+    rng = random.Random(9)
+    for kind in ("door", "shop", "building", "junction", "spot", "site"):
+        assert texts.suitable(code, kind)
+    upstairs = texts.templates_for("living_noise").index(
+        "反映{place}：楼上住户{when}一直在装修，{night}还在电钻敲墙，{impact}，{ask}")
+    assert upstairs in texts.suitable("living_noise", "building")
+    assert upstairs not in texts.suitable("living_noise", "spot")
+    spot = texts.make_place(rng, "spot", WHERE, "living_noise")
+    for _ in range(30):
+        index, _ = texts.complaint_text(rng, "living_noise", "生活噪声", spot)
+        assert index in texts.suitable("living_noise", "spot")
+
+
+def test_titles_name_what_the_text_is_about() -> None:
+    rng = random.Random(10)
+    place = texts.make_place(rng, "building", WHERE, "living_noise")
+    text = f"{place.short}附近每天晚上都有人跳广场舞，音响开得很大。"
+    assert texts.title(rng, "living_noise", "生活噪声", place, text).endswith("广场舞噪音扰民")
+    parked = texts.title(rng, "illegal_parking", "违法停车", place, "车辆长期停在消防通道上")
+    assert parked.endswith("堵塞消防通道")
+
+
+def test_other_categories_title_the_clause_naming_the_place() -> None:
+    rng = random.Random(12)
+    place = texts.make_place(rng, "door", WHERE, "littering")
+    text = f"再次反映：{place.short}有人从楼上往下乱扔垃圾，请尽快处理。"
+    assert texts.title(rng, "littering", "乱扔乱倒", place, text) == (
+        f"{place.short}有人从楼上往下乱扔垃圾"[:30])
+    assert texts.title(rng, "littering", "乱扔乱倒", place, "") == f"{place.short}乱扔乱倒"

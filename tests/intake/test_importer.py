@@ -16,14 +16,10 @@ from tests import builders as b
 
 from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.clock import SHANGHAI
-from civicdesk.intake.importer import (
-    AreaIndex,
-    UnreadableFile,
-    detect_encoding,
-    import_file,
-    parse_datetime,
-    write_error_report,
-)
+from civicdesk.intake.importing import UnreadableFile, import_file, write_error_report
+from civicdesk.intake.importing.reading import detect_encoding
+from civicdesk.intake.importing.references import AreaIndex
+from civicdesk.intake.importing.rows import parse_datetime
 from civicdesk.intake.models import Channel, Complaint, ImportBatch
 from civicdesk.org.models import Area, AreaLevel
 from civicdesk.org.service import placement
@@ -440,18 +436,18 @@ def test_case_numbers_continue_the_day_sequence(session, now, tmp_path):
 def test_a_case_number_taken_meanwhile_is_retried(session, now, tmp_path, monkeypatch):
     """Another writer (the web intake) takes the day's next number between our query and our
     insert: the unique index refuses, the write is rolled back to its savepoint and redone."""
-    from civicdesk.intake import importer
+    from civicdesk.intake.importing import writing
 
     taken = b.complaint(session, now=now, upstream_ref="Z0",
                         received_at=datetime(2026, 3, 9, 8, 0)).case.number  # noqa: DTZ001
-    real = importer.next_case_number
+    real = writing.next_case_number
     calls = {"n": 0}
 
     def stale(session: Session, *, prefix: str, opened_at: datetime) -> str:
         calls["n"] += 1
         return taken if calls["n"] == 1 else real(session, prefix=prefix, opened_at=opened_at)
 
-    monkeypatch.setattr(importer, "next_case_number", stale)
+    monkeypatch.setattr(writing, "next_case_number", stale)
     report = import_file(session, write_csv(tmp_path / "z.csv", [row("Z1"), row("Z2")]), now=now)
     assert report.imported == 2 and calls["n"] == 2
     numbers = {session.get_one(Case, complaint(session, ref).case_id).number

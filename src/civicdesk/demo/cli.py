@@ -132,8 +132,9 @@ def change_sentence(this: int, last: int) -> str:
 
 
 def _print_summary(stats: HistoryStats, seconds: float) -> None:
-    table = Table(title=f"演示数据 {stats.first_day} – {stats.last_day}（种子 {stats.seed}，"
-                        f"比例 {stats.scale:g}，用时 {seconds:.1f} 秒）")
+    table = Table(title="演示数据 / demo data",
+                  caption=f"{stats.first_day} – {stats.last_day}，种子 {stats.seed}，"
+                          f"比例 {stats.scale:g}，用时 {seconds:.1f} 秒")
     table.add_column("项目")
     table.add_column("数量", justify="right")
     kinds = stats.repeats_by_kind

@@ -22,7 +22,8 @@ import heapq
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -198,8 +199,16 @@ def as_datetime(ts: int | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
+_ISO: dict[int, str] = {}
+
+
 def iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat()
+    """As ``cases.service`` writes deadlines into event data (UTC ISO 8601); cached, since
+    deadlines fall on few distinct closing times."""
+    text_ = _ISO.get(ts)
+    if text_ is None:
+        text_ = _ISO[ts] = datetime.fromtimestamp(ts, UTC).isoformat()
+    return text_
 
 
 class FastCalendar:
@@ -408,7 +417,7 @@ class _Generator:
         self.now = start_of(self.end)  # the history stops at midnight before `today`
         self.cal = FastCalendar(work_calendar(session, assume_weekdays_for_unknown=True),
                                 self.first)
-        self.issues: list[Issue] = []
+        self._weights: dict[int, float] = {}
         self.complaints: list[PlannedComplaint] = []
         self.cases: list[PlannedCase] = []
         self.zones: dict[tuple[str, int], list[Issue]] = {}
@@ -545,6 +554,13 @@ class _Generator:
     # -- volumes
 
     def _day_weight(self, day: int) -> float:
+        """Relative volume of a day: season, weekends and holidays, the Spring Festival dip."""
+        weight = self._weights.get(day)
+        if weight is None:
+            weight = self._weights[day] = self._compute_day_weight(day)
+        return weight
+
+    def _compute_day_weight(self, day: int) -> float:
         d = date_of(day)
         weight = MONTH_FACTOR[d.month]
         try:
@@ -636,7 +652,6 @@ class _Generator:
         channel = self._pick_channel(day)
         ts = start_of(day) + self._time_of_day(channel, category.code)
         complaint = self._complaint(issue, ts, channel, texts.person(rng), None)
-        self.issues.append(issue)
         self._open_case(issue, complaint, plan)
 
     def _pick_category(self, cats: list[Cat], weights: dict[str, float], month: int) -> Cat:
@@ -768,6 +783,8 @@ class _Generator:
             return None
         previous = next((c for c in reversed(issue.complaints) if c.person == person), None)
         channel = previous.channel if previous and rng.random() < 0.6 else self._pick_channel(day)
+        if channel.profile == "office" and not self.cal.is_workday(day):
+            channel = self._pick_channel(day)  # no letters or visits on a day off
         ts = self._time_between(channel, issue.category.code, start, lo, hi)
         if ts is None:
             channel = next((c for c in self.channels if c.code == "96310"), self.channels[0])
@@ -949,8 +966,8 @@ class _CasePlanner:
         if office is not None and rng.random() < STREET_OFFICE_SHARE.get(self.cat.code, 0.12):
             right = office
         others = [u for u in self.gen.squadrons_of_district.get(issue.locality.district_id, [])
-                  if u.id != right.id]
-        if others and rng.random() < 0.04:
+                  if u.id != right.id] if rng.random() < 0.04 else []
+        if others:
             # Misrouted to a neighbouring squadron, which sends it back (退回).
             t = self.dispatch(t, rng.choice(others))
             back = self.cal.add_hours(t, rng.uniform(0.1, 0.9) * max(self.accept_hours, 0.5))
@@ -1100,6 +1117,8 @@ INITIAL_STATE: dict[str, Any] = {
     "extension_requested_days": None, **dict.fromkeys(CASE_FIELDS)}
 # Enum members → their plain values (drivers must not see the enum types).
 PLAIN: dict[str, str] = {**{a: a.value for a in CaseAction}, **{s: s.value for s in CaseStatus}}
+EVENT_COLUMNS = ("id", "case_id", "at", "actor_id", "action", "from_status", "to_status", "note",
+                 "data", "unit_id")
 CHUNK = 5000
 
 
@@ -1107,7 +1126,7 @@ def _event_time(ev: Ev) -> int:
     return ev.ts
 
 
-def _event_order(item: tuple[int, int, int, dict[str, Any]]) -> tuple[int, int, int]:
+def _event_order(item: tuple[int, int, int, tuple[Any, ...]]) -> tuple[int, int, int]:
     return item[0], item[1], item[2]
 
 
@@ -1127,18 +1146,18 @@ class _Writer:
         self._texts(complaints)
         self._ids(complaints, cases)
         case_rows, event_rows = self._case_rows(cases)
-        if self.session.get_bind().dialect.name == "sqlite":
-            # Half a million rows update several indexes: a larger page cache for this
-            # connection avoids re-reading index pages (the default is 2 MB).
-            self.session.connection().exec_driver_sql("PRAGMA cache_size = -131072")
         complaint_rows = [self._complaint_row(c) for c in complaints]
         planted = [{"complaint_id": c.id, "original_id": c.issue.complaints[0].id,
                     "kind": c.kind} for c in complaints if c.kind]
         total = (gen.end - gen.first) + len(case_rows) + len(complaint_rows) + len(event_rows)
-        self._insert(Case, case_rows, total, "写入案件")
-        self._insert(Complaint, complaint_rows, total, "写入投诉")
-        self._insert(CaseEvent, event_rows, total, "写入办理记录")
-        self._insert(PlantedRepeat, planted, total, "写入重复投诉真值")
+        with self._large_sqlite_cache():
+            for model, rows, label in ((Case, case_rows, "写入案件"),
+                                       (Complaint, complaint_rows, "写入投诉"),
+                                       (PlantedRepeat, planted, "写入重复投诉真值")):
+                if rows:
+                    self._insert(model, tuple(rows[0]), [tuple(r.values()) for r in rows],
+                                 total, label)
+            self._insert(CaseEvent, EVENT_COLUMNS, event_rows, total, "写入办理记录")
         self._advance_sequences()
         self.session.flush()
         return self._stats(complaints, case_rows, event_rows, planted)
@@ -1161,7 +1180,7 @@ class _Writer:
                     if c.text not in said:
                         break
                 c.variant = rng.choice((0, 0, 0, 1, 2))
-            c.title = texts.title(rng, code, name, place)
+            c.title = texts.title(rng, code, name, place, c.text)
 
     def _ids(self, complaints: list[PlannedComplaint], cases: list[PlannedCase]) -> None:
         session, rng = self.session, self.rng
@@ -1199,13 +1218,13 @@ class _Writer:
         return taken
 
     def _case_rows(self, cases: list[PlannedCase]) -> tuple[list[dict[str, Any]],
-                                                             list[dict[str, Any]]]:
+                                                             list[tuple[Any, ...]]]:
         """Replay each case's events up to the end of the history into its row (as the
         actions of ``cases.service`` would have left it) and build the event rows."""
         now, users, unit_users = self.gen.now, self.users, self.gen.unit_users
         actor_ids = {role: user.id for role, user in users.items()}
         case_rows: list[dict[str, Any]] = []
-        events: list[tuple[int, int, int, dict[str, Any]]] = []
+        events: list[tuple[int, int, int, tuple[Any, ...]]] = []
         append = events.append
         for case in cases:
             state = dict(INITIAL_STATE)
@@ -1230,17 +1249,13 @@ class _Writer:
                 data = ev.data
                 if ev.complaint is not None:
                     data = {"complaint_id": ev.complaint.id, "channel": ev.complaint.channel.code}
-                append((ev.ts, case_id, order, {
-                    "case_id": case_id, "at": ev.ts, "actor_id": actor_id,
-                    "action": PLAIN[ev.action], "from_status": PLAIN[ev.before],
-                    "to_status": PLAIN[ev.after], "note": ev.note, "data": data,
-                    "unit_id": unit_id}))
+                append((ev.ts, case_id, order, (
+                    case_id, ev.ts, actor_id, PLAIN[ev.action], PLAIN[ev.before],
+                    PLAIN[ev.after], ev.note, data, unit_id)))
             state["status"] = PLAIN[state["status"]]
             case_rows.append(self._case_row(case, state))
         events.sort(key=_event_order)
-        rows = [row for *_, row in events]
-        for offset, row in enumerate(rows, start=self.next_event):
-            row["id"] = offset
+        rows = [(event_id, *item[3]) for event_id, item in enumerate(events, self.next_event)]
         return case_rows, rows
 
     def _case_row(self, case: PlannedCase, state: dict[str, Any]) -> dict[str, Any]:
@@ -1267,28 +1282,25 @@ class _Writer:
                 "import_batch_id": None, "created_at": c.created,
                 "created_by_id": users[receiver].id if receiver else None}
 
-    def _insert(self, model: type, rows: list[dict[str, Any]], total: int, label: str) -> None:
+    def _insert(self, model: type, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                total: int, label: str) -> None:
         """Rows hold times as epoch seconds; each dialect gets them in its own form."""
-        if not rows:
-            return
         table = model.__table__  # type: ignore[attr-defined]
-        columns = list(rows[0])
         times = {c for c in columns if isinstance(table.c[c].type, UTCDateTime)}
         documents = {c for c in columns if isinstance(table.c[c].type, JSON)}
         sqlite = self.session.get_bind().dialect.name == "sqlite"
-        if sqlite:
-            # SQLAlchemy's per-value processing would cost more than SQLite's own work here:
-            # hand the driver the values exactly as UTCDateTime/JSON would have stored them.
-            sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                   f"VALUES ({', '.join('?' * len(columns))})")
-            converters = [(i, _sqlite_time if c in times else _json_text)
-                          for i, c in enumerate(columns) if c in times or c in documents]
+        # SQLAlchemy's per-value processing would cost more than SQLite's own work here: hand
+        # the driver the values exactly as UTCDateTime/JSON would have stored them.
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' * len(columns))})")
+        converters = [(i, _sqlite_time if c in times else _json_text)
+                      for i, c in enumerate(columns) if c in times or c in documents]
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             if sqlite:
                 params = []
                 for row in chunk:
-                    values = list(row.values())
+                    values = list(row)
                     for i, convert in converters:
                         if values[i] is not None:
                             values[i] = convert(values[i])
@@ -1296,9 +1308,24 @@ class _Writer:
                 self.session.connection().exec_driver_sql(sql, params)  # type: ignore[arg-type]
             else:
                 self.session.execute(insert(table), [
-                    {k: as_datetime(v) if k in times else v for k, v in row.items()}
-                    for row in chunk])
+                    {c: as_datetime(v) if c in times else v
+                     for c, v in zip(columns, row, strict=True)} for row in chunk])
             self.gen._tick(len(chunk), total, label)
+
+    @contextmanager
+    def _large_sqlite_cache(self) -> Iterator[None]:
+        """Half a million rows update several indexes: with SQLite's default 2 MB page cache
+        index pages are read again and again. Enlarged for the inserts, then restored."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            yield
+            return
+        connection = self.session.connection()
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql("PRAGMA cache_size = -131072")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
     def _advance_sequences(self) -> None:
         """Ids were given explicitly: move PostgreSQL's sequences past them."""
@@ -1310,7 +1337,7 @@ class _Writer:
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
     def _stats(self, complaints: list[PlannedComplaint], case_rows: list[dict[str, Any]],
-               event_rows: list[dict[str, Any]], planted: list[dict[str, Any]]) -> HistoryStats:
+               event_rows: list[tuple[Any, ...]], planted: list[dict[str, Any]]) -> HistoryStats:
         gen = self.gen
         stats = HistoryStats(gen.seed, gen.year, gen.today, gen.scale, date_of(gen.first),
                              date_of(gen.end - 1), complaints=len(complaints),

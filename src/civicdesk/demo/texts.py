@@ -348,23 +348,23 @@ SLOTS: dict[str, tuple[str, ...]] = {
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "living_noise": (
-        "{place}附近每天晚上都有人跳广场舞，音响开得很大，一直放到{late}，{impact}。{ask}",
-        "{place}有一家{shop}门口放着高音喇叭循环播放促销广告，从早到晚不停，{impact}。{ask}",
-        "反映{place}：楼上住户{when}一直在装修，{night}还在电钻敲墙，{impact}，{ask}",
-        "{place}的夜宵排档{when}每晚营业到凌晨，食客喝酒划拳大声喧哗，{impact}。{ask}",
-        "我住在{place}，旁边的{venue}晚上音乐声很大，低音震得窗户都在响，{impact}。{ask}",
-        "{place}广场上晚上有人用扩音器唱歌，声音非常大，周边居民意见很大，{ask}",
-        "{place}一楼商铺每天早上六点多就开始用喇叭叫卖，{impact}。{ask}",
-        "投诉{place}：{when}{night}有人在楼下打麻将、大声喧哗，多次劝说无效，{ask}",
-        "{place}有住户在家里开棋牌室，每天半夜人来人往，吵闹声不断，{impact}。{ask}",
-        "{place}旁边的{shop}门口放了两个大音箱，音乐放得震天响，行人路过都受不了，{ask}",
-        "{place}附近有人每天清晨在空地上敲锣打鼓、吹喇叭，声音很大，{impact}，{ask}",
-        "市民反映{place}的{venue}营业到深夜，唱歌声音传得很远，{impact}。{ask}",
-        "{place}楼下的{shop}{when}把音响搬到门外招揽生意，噪音很大，{ask}",
-        "{place}有装修工人{night}还在切割瓷砖，违反装修作业时间规定，{impact}，{ask}",
+        "[bp]{place}附近每天晚上都有人跳广场舞，音响开得很大，一直放到{late}，{impact}。{ask}",
+        "[dbj]{place}有一家{shop}门口放着高音喇叭循环播放促销广告，从早到晚不停，{impact}。{ask}",
+        "[b]反映{place}：楼上住户{when}一直在装修，{night}还在电钻敲墙，{impact}，{ask}",
+        "[dsjp]{place}的夜宵排档{when}每晚营业到凌晨，食客喝酒划拳大声喧哗，{impact}。{ask}",
+        "[b]我住在{place}，旁边的{venue}晚上音乐声很大，低音震得窗户都在响，{impact}。{ask}",
+        "[p]{place}广场上晚上有人用扩音器唱歌，声音非常大，周边居民意见很大，{ask}",
+        "[bds]{place}一楼商铺每天早上六点多就开始用喇叭叫卖，{impact}。{ask}",
+        "[b]投诉{place}：{when}{night}有人在楼下打麻将、大声喧哗，多次劝说无效，{ask}",
+        "[b]{place}有住户在家里开棋牌室，每天半夜人来人往，吵闹声不断，{impact}。{ask}",
+        "[bdj]{place}旁边的{shop}门口放了两个大音箱，音乐放得震天响，行人路过都受不了，{ask}",
+        "[bp]{place}附近有人每天清晨在空地上敲锣打鼓、吹喇叭，声音很大，{impact}，{ask}",
+        "[ds]市民反映{place}的{venue}营业到深夜，唱歌声音传得很远，{impact}。{ask}",
+        "[b]{place}楼下的{shop}{when}把音响搬到门外招揽生意，噪音很大，{ask}",
+        "[b]{place}有装修工人{night}还在切割瓷砖，违反装修作业时间规定，{impact}，{ask}",
         "{place}周边夜市摊位收摊时搬东西乒乒乓乓，每天凌晨一两点还很吵，{impact}。{ask}",
         "{place}有广告宣传车反复播放喇叭，声音刺耳，{impact}，{ask}",
-        "家住{place}，{when}楼下有人晚上在绿地里放音乐跳舞到{late}，{impact}，{ask}",
+        "[b]家住{place}，{when}楼下有人晚上在绿地里放音乐跳舞到{late}，{impact}，{ask}",
     ),
     "construction_noise": (
         "{place}{night}还在施工，{machine}声音非常大，{impact}。{ask}",
@@ -375,7 +375,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "投诉{place}：{when}连续夜间施工，打桩声一下接一下，{impact}。{ask}",
         "{place}中午和晚上都不停工，切割钢筋的声音特别刺耳，{ask}",
         "{place}晚上十点以后还有渣土车进出、挖掘机作业，噪声很大。{ask}",
-        "{place}家里孩子马上要考试了，旁边工地{night}还在施工，{impact}，请立即制止。",
+        "我家在{place}附近，孩子马上要考试了，工地{night}还在施工，{impact}，请立即制止。",
         "{place}围挡内{night}一直在施工作业，{machine}声音很大，{impact}，{ask}",
         "{place}{when}晚上灯火通明地施工，噪声扰民严重，打电话给施工方无人理睬，{ask}",
         "{place}凌晨还在卸钢管，哐当哐当的声音把人吵醒，{ask}",
@@ -390,35 +390,35 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "反映{place}有人摆地摊卖{goods}，{vendor_impact}。{ask}",
         "{place}早上有早餐摊位占道经营，油烟和垃圾很多，{ask}",
         "{place}晚上有烧烤摊占道经营到深夜，烟熏火燎，{impact}，{ask}",
-        "{place}附近的{spot}门口流动摊贩越来越多，{vendor_impact}，城管来了就跑，走了又回来。",
+        "[dj]{place}附近的{spot}门口流动摊贩越来越多，{vendor_impact}，城管来了就跑，走了又回来。",
         "{place}有人用三轮车卖{goods}，车子停在路口，{vendor_impact}。{ask}",
         "{place}夜市摊贩乱摆乱放，{goods}摊一直摆到马路上，{ask}",
         "{place}人行道上有人铺块布就卖{goods}，行人只能走到机动车道上，很危险。{ask}",
         "投诉{place}：{when}无证摊贩卖{goods}，摊点周边垃圾遍地，{ask}",
-        "{place}附近学校放学时有很多卖{goods}的小摊，食品卫生没有保障，还影响交通，{ask}",
-        "{place}菜场外面有很多人挑担卖菜，把路都堵了，{ask}",
-        "{place}桥上有人摆摊卖{goods}，{vendor_impact}，{ask}",
-        "{place}公交站旁边有流动摊贩卖{goods}，等车的人都没地方站，{ask}",
+        "[dj]{place}附近学校放学时有很多卖{goods}的小摊，食品卫生没有保障，还影响交通，{ask}",
+        "[dj]{place}菜场外面有很多人挑担卖菜，把路都堵了，{ask}",
+        "[dj]{place}桥上有人摆摊卖{goods}，{vendor_impact}，{ask}",
+        "[dj]{place}公交站旁边有流动摊贩卖{goods}，等车的人都没地方站，{ask}",
         "{place}{when}晚上有人开着面包车卖{goods}，还用喇叭叫卖，{ask}",
-        "{place}地下通道里有人摆摊卖{goods}，通道本来就窄，行人通行很不方便。{ask}",
+        "[dj]{place}地下通道里有人摆摊卖{goods}，通道本来就窄，行人通行很不方便。{ask}",
     ),
     "illegal_building": (
-        "{place}有住户在楼顶搭建彩钢板房，{when}一直在施工，{ask}",
-        "{place}一楼住户把院子围起来加盖了房子，占用公共绿地，{ask}",
-        "反映{place}有人私自把阳台往外扩建，影响邻居采光，{ask}",
-        "{place}顶楼住户在屋顶加层搭建阳光房，存在安全隐患，请城管部门依法查处。",
-        "{place}有人在绿化带上搭建简易棚屋，用来堆放废品，{ask}",
-        "{place}的商铺在门前违章搭建雨棚和玻璃房，占用人行道，{ask}",
+        "[b]{place}有住户在楼顶搭建彩钢板房，{when}一直在施工，{ask}",
+        "[b]{place}一楼住户把院子围起来加盖了房子，占用公共绿地，{ask}",
+        "[b]反映{place}有人私自把阳台往外扩建，影响邻居采光，{ask}",
+        "[b]{place}顶楼住户在屋顶加层搭建阳光房，存在安全隐患，请城管部门依法查处。",
+        "[d]{place}有人在绿化带上搭建简易棚屋，用来堆放废品，{ask}",
+        "[d]{place}的商铺在门前违章搭建雨棚和玻璃房，占用人行道，{ask}",
         "{place}{when}有人在偷偷搭建违章建筑，晚上施工白天停，请尽快制止。",
         "{place}有业主在院子里浇筑地基准备建房，{ask}",
         "投诉{place}：一楼住户私自开挖地下室，可能影响整栋楼的安全，{ask}",
-        "{place}有人在河道边搭建违章建筑，已经建了两层，{ask}",
-        "{place}楼顶搭了一个很大的铁皮棚，台风天很危险，向物业反映没用，{ask}",
-        "{place}有人把车库改成住人的房间并往外扩建，{ask}",
-        "{place}旁边空地上有人圈地建房，没有任何审批手续，{ask}",
-        "{place}的住户把露台全部封闭改成房间，还加高了一层，{ask}",
+        "[d]{place}有人在河道边搭建违章建筑，已经建了两层，{ask}",
+        "[b]{place}楼顶搭了一个很大的铁皮棚，台风天很危险，向物业反映没用，{ask}",
+        "[b]{place}有人把车库改成住人的房间并往外扩建，{ask}",
+        "[d]{place}旁边空地上有人圈地建房，没有任何审批手续，{ask}",
+        "[b]{place}的住户把露台全部封闭改成房间，还加高了一层，{ask}",
         "{place}有业主不顾邻居反对在楼顶加盖房屋，{when}天天在运建材，{ask}",
-        "{place}沿街商户违规搭建钢结构夹层，{ask}",
+        "[d]{place}沿街商户违规搭建钢结构夹层，{ask}",
     ),
     "illegal_dog": (
         "{place}有住户养了一条大型犬，每天遛狗不牵绳，小孩子都不敢出门，{ask}",
@@ -427,14 +427,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{place}遛狗的人不清理狗粪，绿化带和人行道上到处都是，{ask}",
         "{place}有住户的狗前几天咬伤了邻居家的小孩，狗主人还是不拴狗，{ask}",
         "{place}有人养狗没有办证，也不打疫苗，{ask}",
-        "{place}附近有很多流浪狗聚集，晚上成群结队地叫，还追人，{ask}",
-        "{place}有人在楼道里养狗，气味很大，狗一直在叫，{ask}",
+        "[pbd]{place}附近有很多流浪狗聚集，晚上成群结队地叫，还追人，{ask}",
+        "[b]{place}有人在楼道里养狗，气味很大，狗一直在叫，{ask}",
         "投诉{place}：每天早上有人带着大狗散放，{ask}",
-        "{place}有人在店里养了一条藏獒，就拴在门口，路人经过很害怕，{ask}",
-        "{place}一楼住户在院子里养了四五条狗，{impact}，{ask}",
+        "[sd]{place}有人在店里养了一条藏獒，就拴在门口，路人经过很害怕，{ask}",
+        "[b]{place}一楼住户在院子里养了四五条狗，{impact}，{ask}",
         "{place}有人晚上遛狗不牵绳，狗冲着行人狂叫，{ask}",
         "{place}有人在家里繁殖售卖小狗，狗叫声和臭味严重影响周边居民，{ask}",
-        "{place}电梯里经常有人带大狗乘坐，不戴嘴套，{ask}",
+        "[b]{place}电梯里经常有人带大狗乘坐，不戴嘴套，{ask}",
         "{place}附近{shop}老板养的狗经常在门口随地大小便，{ask}",
     ),
     "vehicle_soiling": (
@@ -456,18 +456,18 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "illegal_parking": (
         "{place}人行道上{when}停满了机动车，行人只能走机动车道，{ask}",
-        "{place}有车辆长期停在消防通道上，万一有火灾消防车进不来，{ask}",
-        "反映{place}经常有车辆乱停，把小区出入口都堵住了，{ask}",
+        "[b]{place}有车辆长期停在消防通道上，万一有火灾消防车进不来，{ask}",
+        "[b]反映{place}经常有车辆乱停，把小区出入口都堵住了，{ask}",
         "{place}盲道上停满了汽车和电动车，{ask}",
         "{place}有一辆车停在路边好几个月没动过，车上全是灰，疑似僵尸车，{ask}",
         "{place}{when}有车辆随意停放，造成交通拥堵，{ask}",
         "{place}附近{shop}的顾客把车直接停在人行道上，{ask}",
         "{place}晚上很多车停在人行道和绿化带上，绿化都被压坏了，{ask}",
-        "投诉{place}：有车辆停在公交站台，公交车只能在路中间停车上下客，很危险，{ask}",
-        "{place}附近学校接送孩子的车辆乱停，每天早晚高峰都堵得水泄不通，{ask}",
-        "{place}的人行道被汽修店的待修车辆占满，{ask}",
+        "[dj]投诉{place}：有车辆停在公交站台，公交车只能在路中间停车上下客，很危险，{ask}",
+        "[dj]{place}附近学校接送孩子的车辆乱停，每天早晚高峰都堵得水泄不通，{ask}",
+        "[d]{place}的人行道被汽修店的待修车辆占满，{ask}",
         "{place}有人用地锁、石墩占用公共区域停车，{ask}",
-        "{place}附近医院门口车辆乱停，救护车都进不去，{ask}",
+        "[dj]{place}附近医院门口车辆乱停，救护车都进不去，{ask}",
         "{place}有货车长期停在路边，挡住了居民出行，{ask}",
         "{place}人行道上停放的车辆把地砖都压碎了，{ask}",
         "{place}的非机动车道被机动车占用停车，骑电动车的人只能绕行，{ask}",
@@ -495,7 +495,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "反映{place}有渣土车半夜在路边倾倒渣土，{ask}",
         "{place}绿化带里被人倒了碎砖和废土，{ask}",
         "{place}河边有人乱倒建筑垃圾，污染河道，{ask}",
-        "{place}装修垃圾没人清运，随意堆在楼下，{ask}",
+        "[b]{place}装修垃圾没人清运，随意堆在楼下，{ask}",
         "{place}{night}有车辆在这里偷倒泥土，早上起来路边全是渣土，{ask}",
         "投诉{place}：有人把拆下来的建筑垃圾倒在人行道上，{ask}",
         "{place}附近空地已经成了建筑垃圾倾倒点，天天有车来倒，{ask}",
@@ -503,7 +503,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{place}把渣土直接倒在路边，扬尘很大，{ask}",
         "{place}有三轮车拉着装修垃圾到这里倒，{ask}",
         "{place}附近的田边被倒了很多建筑垃圾，{ask}",
-        "{place}垃圾房旁边堆满了装修垃圾，{ask}",
+        "[b]{place}垃圾房旁边堆满了装修垃圾，{ask}",
         "{place}路边的渣土堆越来越大，晚上没有警示，很危险，{ask}",
     ),
     "occupying_road": (
@@ -631,6 +631,33 @@ TITLES: dict[str, tuple[str, ...]] = {
     "muck_dumping": ("乱倒建筑垃圾", "偷倒渣土", "乱倒渣土", "装修垃圾乱倒"),
 }
 
+# The first pattern found in the text gives the title's phrase (else one of TITLES).
+TITLE_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "living_noise": (("广场舞|跳舞", "广场舞噪音扰民"), ("装修|瓷砖|电钻", "装修噪声扰民"),
+                     ("麻将|棋牌", "棋牌喧哗扰民"), ("排档|夜宵|夜市", "夜宵排档喧哗"),
+                     ("KTV|酒吧|歌厅|茶楼|唱歌", "娱乐场所噪声扰民"),
+                     ("喇叭|音箱|音响|叫卖|宣传车", "高音喇叭扰民"), ("敲锣", "晨练噪声扰民")),
+    "construction_noise": (("打桩", "夜间打桩扰民"), ("管道|路面", "道路施工噪声扰民"),
+                           ("五点", "清晨施工扰民"), ("周末|节假日", "节假日施工扰民")),
+    "street_vendor": (("烧烤", "烧烤摊占道经营"), ("早餐", "早餐摊占道经营"),
+                      ("夜市", "夜市摊贩占道"), ("菜", "卖菜摊贩占道")),
+    "illegal_building": (("楼顶|屋顶|顶楼|加层|加盖", "楼顶违章搭建"),
+                         ("阳台|露台", "违规扩建阳台"), ("院子|地基|圈地", "私搭乱建"),
+                         ("地下室", "私挖地下室")),
+    "illegal_dog": (("流浪狗", "流浪狗扰民"), ("咬", "犬只伤人"), ("狗粪|大小便", "犬粪污染"),
+                    ("叫", "狗叫扰民"), ("牵绳|嘴套|散放", "遛狗不牵绳")),
+    "vehicle_soiling": (("抛洒|撒", "车辆抛洒"), ("泥|冲洗", "车辆带泥上路"),
+                        ("漏油|污水", "车辆滴漏污染路面")),
+    "illegal_parking": (("消防通道", "堵塞消防通道"), ("盲道", "占用盲道停车"),
+                        ("僵尸车", "僵尸车占道"), ("公交", "占用公交站停车"),
+                        ("地锁|石墩", "私设地锁占道"),
+                        ("人行道", "占用人行道停车")),
+    "shopfront": (("修车|洗车", "占道修车洗车"), ("桌子|夜宵", "占道摆放桌椅"),
+                  ("堆放|纸箱|家具", "店外堆放杂物")),
+    "muck_dumping": (("装修垃圾", "装修垃圾乱倒"), ("渣土|泥土", "偷倒渣土"),
+                     ("建筑垃圾", "乱倒建筑垃圾")),
+}
+
 REPEAT_OPENINGS: dict[str, tuple[str, ...]] = {
     "same_complainant": ("又来了！", "我{days}天前已经反映过了，", "上次反映后还是没有解决，",
                          "再次反映：", "第二次打电话了，", "之前投诉过，到现在还没处理，",
@@ -652,8 +679,33 @@ def _fields(template: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in _FORMATTER.parse(template) if name)
 
 
+_TAG = re.compile(r"^\[([bsdjpt]+)\]")
+_KIND_LETTERS = {"b": "building", "s": "shop", "d": "door", "j": "junction", "p": "spot",
+                 "t": "site"}
+
+
+@cache
+def _parsed(code: str) -> tuple[tuple[frozenset[str] | None, str], ...]:
+    """Templates may start with a tag of the place kinds they suit: "[b]" (building),
+    "[s]" shop, "[d]" door, "[j]" junction, "[p]" spot, "[t]" site; untagged suit all."""
+    result = []
+    for template in TEMPLATES.get(code, GENERIC_TEMPLATES):
+        match = _TAG.match(template)
+        kinds = frozenset(_KIND_LETTERS[c] for c in match.group(1)) if match else None
+        result.append((kinds, template[match.end():] if match else template))
+    return tuple(result)
+
+
 def templates_for(code: str) -> tuple[str, ...]:
-    return TEMPLATES.get(code, GENERIC_TEMPLATES)
+    return tuple(body for _, body in _parsed(code))
+
+
+@cache
+def suitable(code: str, kind: str) -> tuple[int, ...]:
+    """Indexes of the category's templates that read right for a place of this kind."""
+    fitting = tuple(i for i, (kinds, _) in enumerate(_parsed(code)) if kinds is None or
+                    kind in kinds)
+    return fitting or tuple(range(len(_parsed(code))))
 
 
 def render(rng: random.Random, template: str, place: Place, category: str) -> str:
@@ -673,10 +725,11 @@ def render(rng: random.Random, template: str, place: Place, category: str) -> st
 def complaint_text(
     rng: random.Random, code: str, category: str, place: Place, *, template: int | None = None
 ) -> tuple[int, str]:
-    """(template index, text): a random template, or the given one with fresh details."""
+    """(template index, text): a template suiting the place, or the given one with fresh
+    details."""
     templates = templates_for(code)
-    index = rng.randrange(len(templates)) if template is None else template % len(templates)
-    return index, render(rng, templates[index], place, category)
+    index = rng.choice(suitable(code, place.kind)) if template is None else template
+    return index, render(rng, templates[index % len(templates)], place, category)
 
 
 def repeat_text(
@@ -685,17 +738,25 @@ def repeat_text(
 ) -> str:
     """A repeat describes the same problem at the same place: mostly the earlier complaint's
     template with other details, sometimes other words altogether, framed as a repeat."""
-    templates = templates_for(code)
-    if len(templates) > 1 and rng.random() < 0.35:
-        template = (template + 1 + rng.randrange(len(templates) - 1)) % len(templates)
+    others = [i for i in suitable(code, place.kind) if i != template]
+    if others and rng.random() < 0.35:
+        template = rng.choice(others)
     _, body = complaint_text(rng, code, category, place, template=template)
     opening = rng.choice(REPEAT_OPENINGS[kind]).format(days=max(days, 1))
     closing = rng.choice(REPEAT_CLOSINGS)
     return f"{opening}{body}{closing}"
 
 
-def title(rng: random.Random, code: str, category: str, place: Place) -> str:
-    phrase = rng.choice(TITLES.get(code, (category,)))
+def title(rng: random.Random, code: str, category: str, place: Place, text: str = "") -> str:
+    """Place and a short phrase; the phrase names what the text is about when it can. Other
+    categories take the text's clause that names the place ("北高峰路128号有人乱扔垃圾")."""
+    if code not in TITLES:
+        clause = next((c for c in re.split(r"[，。！？：；]", text) if place.base in c), "")
+        clause = re.sub(r"^(市民反映|反映|投诉|请问|咨询一下)", "", clause)
+        if clause:
+            return clause[:30]
+    phrase = next((p for pattern, p in TITLE_RULES.get(code, ()) if re.search(pattern, text)),
+                  None) or rng.choice(TITLES.get(code, (category,)))
     return f"{place.short}{phrase}"[:30]
 
 

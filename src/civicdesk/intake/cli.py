@@ -24,7 +24,12 @@ from rich.table import Table
 from civicdesk.clock import SystemClock, to_local
 from civicdesk.db import unit_of_work
 from civicdesk.errors import DomainError
-from civicdesk.intake.importer import ImportReport, UnreadableFile, import_file, write_error_report
+from civicdesk.intake.importing import (
+    ImportReport,
+    UnreadableFile,
+    import_file,
+    write_error_report,
+)
 
 app = typer.Typer(no_args_is_help=True)
 SHOWN_ERRORS = 20

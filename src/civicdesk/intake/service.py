@@ -76,7 +76,7 @@ def record_complaint(
     existing = find_existing(session, channel, data.upstream_ref)
     if existing is not None:
         return IntakeResult(existing, session.get_one(Case, existing.case_id), created=False)
-    received_at = _received_at(data, now)
+    received_at = check_received_at(data.received_at or now, now)
     category = _category(lookups, data.category)
     area = _area(session, data.area)
     place = placement(session, area)
@@ -111,8 +111,8 @@ def record_complaint(
     return IntakeResult(complaint, case, created=True)
 
 
-def _received_at(data: ComplaintCreate, now: datetime) -> datetime:
-    received_at = data.received_at or now
+def check_received_at(received_at: datetime, now: datetime) -> datetime:
+    """The time a complaint was received, refused when implausible; shared with bulk import."""
     if received_at > now + FUTURE_TOLERANCE:
         raise InvalidInput("受理时间晚于当前时间", field="received_at")
     if received_at < EARLIEST:
