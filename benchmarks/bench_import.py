@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import random
 import resource
-import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +28,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from benchmarks.common import emit, machine
 from civicdesk.clock import SHANGHAI
 from civicdesk.config.loader import load_config
 from civicdesk.db import make_engine
@@ -42,15 +41,56 @@ from civicdesk.taxonomy.models import Category
 
 NOW = datetime(2025, 8, 1, 9, 0, tzinfo=SHANGHAI)
 START = datetime(2025, 1, 1, 8, 0)  # noqa: DTZ001 — Beijing wall time, as files give it
-HEADERS = ["来源", "工单号", "来电时间", "投诉人", "联系电话", "标题", "投诉内容", "事发地址",
-           "经度", "纬度", "问题类别", "街道"]
+HEADERS = [
+    "来源",
+    "工单号",
+    "来电时间",
+    "投诉人",
+    "联系电话",
+    "标题",
+    "投诉内容",
+    "事发地址",
+    "经度",
+    "纬度",
+    "问题类别",
+    "街道",
+]
 CHANNELS = ["12345", "12345", "12345", "96345", "12319", "96666"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋"
-ROADS = ["文三路", "文二路", "教工路", "古墩路", "天目山路", "莫干山路", "湖墅南路", "凤起路",
-         "解放路", "延安路", "庆春路", "中河路", "秋涛路", "德胜路", "石桥路", "之江路", "学院路",
-         "西溪路", "余杭塘路", "丰潭路"]
-PLACES = ["小区东门", "菜市场门口", "公交站旁", "十字路口", "学校门口", "商铺前", "地铁口",
-          "沿街店面", "工地围挡外", "桥下"]
+ROADS = [
+    "文三路",
+    "文二路",
+    "教工路",
+    "古墩路",
+    "天目山路",
+    "莫干山路",
+    "湖墅南路",
+    "凤起路",
+    "解放路",
+    "延安路",
+    "庆春路",
+    "中河路",
+    "秋涛路",
+    "德胜路",
+    "石桥路",
+    "之江路",
+    "学院路",
+    "西溪路",
+    "余杭塘路",
+    "丰潭路",
+]
+PLACES = [
+    "小区东门",
+    "菜市场门口",
+    "公交站旁",
+    "十字路口",
+    "学校门口",
+    "商铺前",
+    "地铁口",
+    "沿街店面",
+    "工地围挡外",
+    "桥下",
+]
 PROBLEMS = {
     "living_noise": "每天晚上十点以后{place}广场舞音响声音很大，严重影响居民休息，希望尽快处理",
     "construction_noise": "{place}的工地夜间连续施工，凌晨两点还有打桩声音，已经好几天了",
@@ -80,18 +120,22 @@ def generate(path: Path, rows: int, streets: list[Area], categories: dict[str, s
             when = START + timedelta(seconds=span * index / rows + rng.randint(0, 600))
             text_ = PROBLEMS.get(code, "{place}有问题需要处理").format(place=place)
             located = rng.random() < 0.6
-            writer.writerow([
-                rng.choice(CHANNELS), f"{when:%Y%m%d}{index:07d}",
-                f"{when:%Y/%m/%d %H:%M:%S}" if index % 2 else f"{when:%Y年%m月%d日 %H时%M分}",
-                rng.choice(SURNAMES) + rng.choice(["先生", "女士"]),
-                f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
-                "" if index % 3 else text_[:20],
-                text_, f"{street.name}{place}",
-                f"{120.05 + rng.random() * 0.25:.6f}" if located else "",
-                f"{30.18 + rng.random() * 0.15:.6f}" if located else "",
-                categories[code] if index % 4 == 0 else code,  # Chinese name or code
-                street.name if index % 5 == 0 else street.code,
-            ])
+            writer.writerow(
+                [
+                    rng.choice(CHANNELS),
+                    f"{when:%Y%m%d}{index:07d}",
+                    f"{when:%Y/%m/%d %H:%M:%S}" if index % 2 else f"{when:%Y年%m月%d日 %H时%M分}",
+                    rng.choice(SURNAMES) + rng.choice(["先生", "女士"]),
+                    f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
+                    "" if index % 3 else text_[:20],
+                    text_,
+                    f"{street.name}{place}",
+                    f"{120.05 + rng.random() * 0.25:.6f}" if located else "",
+                    f"{30.18 + rng.random() * 0.15:.6f}" if located else "",
+                    categories[code] if index % 4 == 0 else code,  # Chinese name or code
+                    street.name if index % 5 == 0 else street.code,
+                ]
+            )
 
 
 def fresh_sqlite(folder: Path, name: str) -> Engine:
@@ -113,11 +157,17 @@ def timed_import(engine: Engine, path: Path, *, bulk: bool = True) -> dict[str, 
         session.commit()
         total = session.scalar(select(func.count()).select_from(Complaint))
     seconds = time.perf_counter() - started
-    return {"rows": report.rows_read, "imported": report.imported,
-            "already_present": report.already_present, "failed": report.failed,
-            "seconds": round(seconds, 3), "rows_per_s": round(report.rows_read / seconds),
-            "read_validate_s": round(report.read_seconds, 3),
-            "write_s": round(report.write_seconds, 3), "complaints_in_db": total}
+    return {
+        "rows": report.rows_read,
+        "imported": report.imported,
+        "already_present": report.already_present,
+        "failed": report.failed,
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(report.rows_read / seconds),
+        "read_validate_s": round(report.read_seconds, 3),
+        "write_s": round(report.write_seconds, 3),
+        "complaints_in_db": total,
+    }
 
 
 def run(kind: str, make: Any, big: Path, small: Path) -> dict[str, Any]:
@@ -130,9 +180,14 @@ def run(kind: str, make: Any, big: Path, small: Path) -> dict[str, Any]:
     finally:
         for engine in engines.values():
             engine.dispose()
-    return {"database": kind, "bulk": bulk, "rerun_same_file": rerun,
-            "baseline_record_complaint": naive, "bulk_same_rows_as_baseline": bulk_small,
-            "speedup_rows_per_s": round(bulk["rows_per_s"] / naive["rows_per_s"], 1)}
+    return {
+        "database": kind,
+        "bulk": bulk,
+        "rerun_same_file": rerun,
+        "baseline_record_complaint": naive,
+        "bulk_same_rows_as_baseline": bulk_small,
+        "speedup_rows_per_s": round(bulk["rows_per_s"] / naive["rows_per_s"], 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=2_000)
     parser.add_argument("--pg", help="PostgreSQL server URL (a fresh database is created there)")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="civicdesk-bench-"))
     reference = fresh_sqlite(folder, "reference.db")
@@ -150,19 +206,23 @@ def main(argv: list[str] | None = None) -> int:
     big, small = folder / "hotline_export.csv", folder / "hotline_export_head.csv"
     generate(big, args.rows, streets, leaves)
     generate(small, args.baseline_rows, streets, leaves)
-    result: dict[str, Any] = {"rows": args.rows, "file_mb": round(big.stat().st_size / 1e6, 1),
-                              "results": []}
+    result: dict[str, Any] = {
+        "rows": args.rows,
+        "file_mb": round(big.stat().st_size / 1e6, 1),
+        "results": [],
+    }
     result["results"].append(run("sqlite", lambda n: fresh_sqlite(folder, f"{n}.db"), big, small))
     if args.pg:
         created: list[str] = []
         try:
             result["results"].append(
-                run("postgresql", lambda n: fresh_pg(args.pg, n, created), big, small))
+                run("postgresql", lambda n: fresh_pg(args.pg, n, created), big, small)
+            )
         finally:
             drop_pg(args.pg, created)
     result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-    print()
+    result["machine"] = machine()
+    emit(result, args.out)
     return 0
 
 

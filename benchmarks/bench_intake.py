@@ -21,7 +21,14 @@ import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from benchmarks.common import emit, fresh_database, live_server, machine, percentiles, prepared_engine
+from benchmarks.common import (
+    emit,
+    fresh_database,
+    live_server,
+    machine,
+    percentiles,
+    prepared_engine,
+)
 from civicdesk.accounts.service import create_user
 from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.clock import to_local
@@ -49,26 +56,60 @@ def seed(engine, n: int) -> None:  # type: ignore[no-untyped-def]
             day = f"HZ{to_local(at):%Y%m%d}"
             per_day[day] = per_day.get(day, 0) + 1
             place, category = rng.choice(places), rng.choice(categories)
-            cases.append({"id": i, "number": f"{day}{per_day[day]:05d}", "status": "closed",
-                          "title": f"投诉{i}", "category_id": category, "area_id": place.area_id,
-                          "district_id": place.district_id, "street_id": place.street_id,
-                          "opened_at": at, "closed_at": at + timedelta(days=2),
-                          "complaint_count": 1})
-            complaints.append({"id": i, "channel_id": channel, "upstream_ref": f"seed-{i}",
-                               "received_at": at, "text": f"第{i}号投诉：门口乱停车",
-                               "category_id": category, "area_id": place.area_id,
-                               "district_id": place.district_id, "street_id": place.street_id,
-                               "case_id": i, "created_at": at})
-            events.append({"case_id": i, "at": at, "action": "receive", "from_status": "received",
-                           "to_status": "received", "data": {}})
+            cases.append(
+                {
+                    "id": i,
+                    "number": f"{day}{per_day[day]:05d}",
+                    "status": "closed",
+                    "title": f"投诉{i}",
+                    "category_id": category,
+                    "area_id": place.area_id,
+                    "district_id": place.district_id,
+                    "street_id": place.street_id,
+                    "opened_at": at,
+                    "closed_at": at + timedelta(days=2),
+                    "complaint_count": 1,
+                }
+            )
+            complaints.append(
+                {
+                    "id": i,
+                    "channel_id": channel,
+                    "upstream_ref": f"seed-{i}",
+                    "received_at": at,
+                    "text": f"第{i}号投诉：门口乱停车",
+                    "category_id": category,
+                    "area_id": place.area_id,
+                    "district_id": place.district_id,
+                    "street_id": place.street_id,
+                    "case_id": i,
+                    "created_at": at,
+                }
+            )
+            events.append(
+                {
+                    "case_id": i,
+                    "at": at,
+                    "action": "receive",
+                    "from_status": "received",
+                    "to_status": "received",
+                    "data": {},
+                }
+            )
             if len(cases) == CHUNK or i == n:
                 session.execute(insert(Case), cases)
                 session.execute(insert(Complaint), complaints)
                 session.execute(insert(CaseEvent), events)
                 cases, complaints, events = [], [], []
         sync_id_sequences(session, "cases", "complaints", "case_events")
-        create_user(session, username="bench", password="bench-pass", display_name="bench",
-                    role="operator", now=datetime.now(UTC))
+        create_user(
+            session,
+            username="bench",
+            password="bench-pass",
+            display_name="bench",
+            role="operator",
+            now=datetime.now(UTC),
+        )
         session.commit()
 
 
@@ -80,10 +121,11 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, object]
     seed_s = time.perf_counter() - t0
     engine.dispose()
     with live_server(url) as base, httpx.Client(base_url=base, timeout=30) as client:
-        token = client.post("/api/auth/token",
-                            json={"username": "bench", "password": "bench-pass"}).json()
+        token = client.post(
+            "/api/auth/token", json={"username": "bench", "password": "bench-pass"}
+        ).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        for i in range(50):  # warm up connections and caches
+        for _ in range(50):  # warm up connections and caches
             client.get("/api/me", headers=headers)
         me = []
         for _ in range(args.requests):
@@ -92,15 +134,26 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, object]
             me.append((time.perf_counter() - t) * 1000)
         intake = []
         for i in range(args.requests):
-            body = {"channel": "12345", "upstream_ref": f"bench-{i}", "text": "小区门口有人占道摆摊",
-                    "address": "文三路100号", "category": "street_vendor", "area": "330106004",
-                    "complainant_phone": "13800001111"}
+            body = {
+                "channel": "12345",
+                "upstream_ref": f"bench-{i}",
+                "text": "小区门口有人占道摆摊",
+                "address": "文三路100号",
+                "category": "street_vendor",
+                "area": "330106004",
+                "complainant_phone": "13800001111",
+            }
             t = time.perf_counter()
             response = client.post("/api/complaints", json=body, headers=headers)
             intake.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 201, response.text
-    return {"database": kind, "cases_stored": args.cases, "seed_seconds": round(seed_s, 1),
-            "post_complaint": percentiles(intake), "baseline_get_me": percentiles(me)}
+    return {
+        "database": kind,
+        "cases_stored": args.cases,
+        "seed_seconds": round(seed_s, 1),
+        "post_complaint": percentiles(intake),
+        "baseline_get_me": percentiles(me),
+    }
 
 
 def main() -> None:

@@ -36,8 +36,13 @@ def machine() -> dict[str, object]:
                 break
     except OSError:
         pass
-    return {"python": platform.python_version(), "cpu": cpu, "cores": os.cpu_count(),
-            "system": platform.platform(), "date": time.strftime("%Y-%m-%d")}
+    return {
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "system": platform.platform(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
 def fresh_database(kind: str, workdir: Path, pg_url: str | None) -> str:
@@ -76,8 +81,20 @@ def live_server(url: str, *, workers: int = 1) -> Iterator[str]:
     """``civicdesk serve`` in a subprocess: real HTTP over loopback."""
     port = free_port()
     env = {**os.environ, "CIVICDESK_DATABASE_URL": url, "CIVICDESK_PORT": str(port)}
-    cmd = [sys.executable, "-m", "uvicorn", "civicdesk.asgi:app", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "civicdesk.asgi:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -97,8 +114,13 @@ def live_server(url: str, *, workers: int = 1) -> Iterator[str]:
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
     q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50_ms": round(q[49], 2), "p90_ms": round(q[89], 2), "p99_ms": round(q[98], 2),
-            "mean_ms": round(statistics.fmean(ordered), 2), "n": len(ordered)}
+    return {
+        "p50_ms": round(q[49], 2),
+        "p90_ms": round(q[89], 2),
+        "p99_ms": round(q[98], 2),
+        "mean_ms": round(statistics.fmean(ordered), 2),
+        "n": len(ordered),
+    }
 
 
 def emit(result: dict[str, object], out: Path | None) -> None:

@@ -26,14 +26,28 @@ def area_by_name(session: Session, name: str) -> Area:
     return session.scalars(select(Area).where(Area.name == name)).one()
 
 
-def user(session: Session, role: str, *, now: datetime, unit: Unit | None = None,
-         username: str | None = None) -> User:
-    return create_user(session, username=username or f"{role}-{unit.code if unit else 'x'}",
-                       password=PASSWORD, display_name=f"测试{role}", role=role, unit=unit, now=now)
+def user(
+    session: Session,
+    role: str,
+    *,
+    now: datetime,
+    unit: Unit | None = None,
+    username: str | None = None,
+) -> User:
+    return create_user(
+        session,
+        username=username or f"{role}-{unit.code if unit else 'x'}",
+        password=PASSWORD,
+        display_name=f"测试{role}",
+        role=role,
+        unit=unit,
+        now=now,
+    )
 
 
-def complaint(session: Session, *, now: datetime, actor: User | None = None,
-              **fields: object) -> IntakeResult:
+def complaint(
+    session: Session, *, now: datetime, actor: User | None = None, **fields: object
+) -> IntakeResult:
     values: dict[str, object] = {
         "channel": "12345",
         "text": "文三路100号门口每天晚上有人占道摆摊，影响通行",

@@ -62,8 +62,9 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session whose every change is rolled back after the test (commits become savepoints)."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:

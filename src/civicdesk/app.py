@@ -49,8 +49,15 @@ def _include_routers(app: FastAPI) -> None:
     from civicdesk.intake import import_pages as intake_import_pages
     from civicdesk.intake import pages as intake_pages
 
-    for module in (accounts_api, accounts_pages, intake_api, intake_pages, intake_import_pages,
-                   cases_api, cases_pages):
+    for module in (
+        accounts_api,
+        accounts_pages,
+        intake_api,
+        intake_pages,
+        intake_import_pages,
+        cases_api,
+        cases_pages,
+    ):
         app.include_router(module.router)
     try:
         from civicdesk.reports import pages as report_pages

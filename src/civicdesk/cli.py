@@ -19,7 +19,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
-app.add_typer(config_app, name="config", help="Reference data (areas, units, categories, channels).")
+app.add_typer(
+    config_app, name="config", help="Reference data (areas, units, categories, channels)."
+)
 app.add_typer(calendar_app, name="calendar", help="Working-day calendar overrides.")
 app.add_typer(users_app, name="users", help="Staff accounts.")
 app.add_typer(report_app, name="report", help="Reports.")

@@ -45,8 +45,15 @@ def test_complaint_to_closed_case_records_every_step(session, now, staff):
     act(session, case, A.accept, staff["xixi"], now + timedelta(minutes=30))
     assert case.due_at == case.handle_due_at
     act(session, case, A.reply, staff["xixi"], now + timedelta(hours=5), reply_text="已劝离摊贩")
-    act(session, case, A.callback, staff["dispatcher"], now + timedelta(days=1),
-        satisfaction="satisfied", solved="true")
+    act(
+        session,
+        case,
+        A.callback,
+        staff["dispatcher"],
+        now + timedelta(days=1),
+        satisfaction="satisfied",
+        solved="true",
+    )
     act(session, case, A.close, staff["dispatcher"], now + timedelta(days=1))
     assert case.status == "closed" and case.closed_at is not None
     steps = [(e.action, e.from_status, e.to_status) for e in case_events(session, case.id)]
@@ -122,8 +129,15 @@ def test_unsatisfied_callback_leads_to_rework_or_a_reasoned_close(session, now, 
     case = _dispatched(session, now, staff)
     act(session, case, A.accept, staff["xixi"], now)
     act(session, case, A.reply, staff["xixi"], now, reply_text="已处理")
-    act(session, case, A.callback, staff["dispatcher"], now, satisfaction="unsatisfied",
-        solved="false")
+    act(
+        session,
+        case,
+        A.callback,
+        staff["dispatcher"],
+        now,
+        satisfaction="unsatisfied",
+        solved="false",
+    )
     with pytest.raises(InvalidInput, match="未解决"):
         act(session, case, A.close, staff["dispatcher"], now)
     act(session, case, A.rework, staff["dispatcher"], now, note="市民反映摊贩仍在")
@@ -132,8 +146,14 @@ def test_unsatisfied_callback_leads_to_rework_or_a_reasoned_close(session, now, 
 
 def test_a_second_complaint_joins_the_open_case(session, now, staff):
     first = b.complaint(session, now=now, actor=staff["operator"], upstream_ref="A-1")
-    second = b.complaint(session, now=now, actor=staff["operator"], channel="96345",
-                         upstream_ref="B-7", case_number=first.case.number)
+    second = b.complaint(
+        session,
+        now=now,
+        actor=staff["operator"],
+        channel="96345",
+        upstream_ref="B-7",
+        case_number=first.case.number,
+    )
     assert second.case.id == first.case.id and first.case.complaint_count == 2
     assert case_events(session, first.case.id)[-1].action == "attach"
 

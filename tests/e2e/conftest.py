@@ -29,8 +29,13 @@ from tests import builders as b
 
 CHROMIUM = os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -51,11 +56,26 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_config(session, "hangzhou")
         session.flush()
         squadron = b.unit_by_name(session, "西溪中队")
-        for username, role, unit in (("op", "operator", None), ("disp", "dispatcher", None),
-                                     ("xixi", "unit_staff", squadron), ("lead", "leader", None)):
-            create_user(session, username=username, password=b.PASSWORD,
-                        display_name={"op": "受理员小张", "disp": "派遣员老李", "xixi": "西溪中队王队",
-                                      "lead": "领导"}[username], role=role, unit=unit, now=now)
+        for username, role, unit in (
+            ("op", "operator", None),
+            ("disp", "dispatcher", None),
+            ("xixi", "unit_staff", squadron),
+            ("lead", "leader", None),
+        ):
+            create_user(
+                session,
+                username=username,
+                password=b.PASSWORD,
+                display_name={
+                    "op": "受理员小张",
+                    "disp": "派遣员老李",
+                    "xixi": "西溪中队王队",
+                    "lead": "领导",
+                }[username],
+                role=role,
+                unit=unit,
+                now=now,
+            )
         session.commit()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -89,8 +109,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  base_url=live_server)
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

@@ -18,21 +18,38 @@ from civicdesk.intake.models import Complaint, ImportBatch
 from civicdesk.settings import get_settings
 
 runner = CliRunner()
-HEADER = ["来源", "工单号", "来电时间", "投诉人", "联系电话", "投诉内容", "事发地址", "问题类别",
-          "街道"]
+HEADER = [
+    "来源",
+    "工单号",
+    "来电时间",
+    "投诉人",
+    "联系电话",
+    "投诉内容",
+    "事发地址",
+    "问题类别",
+    "街道",
+]
 
 
 def line(ref: str, **changes: str) -> list[str]:
-    values = {"来源": "12345", "工单号": ref, "来电时间": "2025年3月4日 9时12分",
-              "投诉人": "王先生", "联系电话": "13800001111",
-              "投诉内容": "小区门口夜间施工，噪声很大", "事发地址": "文三路100号",
-              "问题类别": "施工噪声", "街道": "西溪街道"}
+    values = {
+        "来源": "12345",
+        "工单号": ref,
+        "来电时间": "2025年3月4日 9时12分",
+        "投诉人": "王先生",
+        "联系电话": "13800001111",
+        "投诉内容": "小区门口夜间施工，噪声很大",
+        "事发地址": "文三路100号",
+        "问题类别": "施工噪声",
+        "街道": "西溪街道",
+    }
     values.update(changes)
     return [values[name] for name in HEADER]
 
 
-def write(path: Path, rows: list[list[str]], *, header: list[str] = HEADER,
-          encoding: str = "gbk") -> Path:
+def write(
+    path: Path, rows: list[list[str]], *, header: list[str] = HEADER, encoding: str = "gbk"
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     return path
@@ -85,8 +102,10 @@ def test_import_then_rerun(database, tmp_path):
 
 
 def test_validation_failure_imports_nothing_and_exits_1(database, tmp_path):
-    path = write(tmp_path / "bad.csv", [line("B1"), line("B2", 来电时间="2025-02-30 10:00"),
-                                        line("B3", 联系电话="12")])
+    path = write(
+        tmp_path / "bad.csv",
+        [line("B1"), line("B2", 来电时间="2025-02-30 10:00"), line("B3", 联系电话="12")],
+    )
     result = invoke(path)
     assert result.exit_code == 1, result.output
     assert "第3行 来电时间：日期不存在 2025-02-30 10:00" in result.output
@@ -141,10 +160,13 @@ def test_channel_option_and_excel(database, tmp_path):
     assert "Excel 工作表“96345”" in result.output and complaints() == 1
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\x80\xff\x80\xff,\x81\n\xfe\xfe\x80", "无法识别文件编码"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "不支持旧版 Excel"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x80\xff\x80\xff,\x81\n\xfe\xfe\x80", "无法识别文件编码"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "不支持旧版 Excel"),
+    ],
+)
 def test_unreadable_files_exit_2(database, tmp_path, content, message):
     path = tmp_path / "x.csv"
     path.write_bytes(content)

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from civicdesk.intake.models import Complaint, ImportBatch
 from tests import builders as b
 from tests.web import conftest as web
 from tests.web.conftest import login
-
-from civicdesk.intake.models import Complaint, ImportBatch
 
 # The web tests' fixtures (tests/web/conftest.py), bound here so that pytest finds them.
 app, client, accounts = web.app, web.client, web.accounts
@@ -24,8 +24,16 @@ TEXT = "文三路100号门口每天晚上有人占道摆摊卖烧烤，油烟很
 
 
 def line(ref: str, *, received_at: str = "2026-03-09 09:12") -> list[str]:
-    return [ref, received_at, "王先生", "13800001111", TEXT, "文三路100号", "street_vendor",
-            b.XIXI_STREET]
+    return [
+        ref,
+        received_at,
+        "王先生",
+        "13800001111",
+        TEXT,
+        "文三路100号",
+        "street_vendor",
+        b.XIXI_STREET,
+    ]
 
 
 def csv_bytes(rows: list[list[str]], *, encoding: str = "gbk") -> bytes:
@@ -42,8 +50,14 @@ def csrf_of(client: TestClient) -> str:
     return found.group(1)
 
 
-def upload(client: TestClient, content: bytes, *, name: str = "export.csv",
-           csrf: str | None = None, **fields: str):
+def upload(
+    client: TestClient,
+    content: bytes,
+    *,
+    name: str = "export.csv",
+    csrf: str | None = None,
+    **fields: str,
+):
     data = {"channel": "12345", **fields}
     if csrf is not None:
         data["csrf"] = csrf
@@ -85,8 +99,9 @@ def test_a_bad_row_is_shown_and_nothing_is_written(client, accounts, session):
     response = upload(client, content, csrf=csrf_of(client))
     assert response.status_code == 422
     assert "未导入任何数据" in response.text
-    row_error = re.search(r'<tr><td class="num">3</td><td>来电时间</td><td>([^<]*)</td></tr>',
-                          response.text)
+    row_error = re.search(
+        r'<tr><td class="num">3</td><td>来电时间</td><td>([^<]*)</td></tr>', response.text
+    )
     assert row_error is not None and "日期不存在" in row_error.group(1)
     assert (shown(response.text, "imported"), shown(response.text, "failed")) == (0, 1)
     assert (count(session, Complaint), count(session, ImportBatch)) == before
@@ -97,10 +112,13 @@ def test_a_bad_row_is_shown_and_nothing_is_written(client, accounts, session):
     assert count(session, Complaint) == before[0] + 1
 
 
-@pytest.mark.parametrize("size", [
-    2 * 1024 * 1024,  # declared length too large: refused before the body is read
-    1024 * 1024 + 1024,  # within the form allowance, so only the upload's own size tells
-])
+@pytest.mark.parametrize(
+    "size",
+    [
+        2 * 1024 * 1024,  # declared length too large: refused before the body is read
+        1024 * 1024 + 1024,  # within the form allowance, so only the upload's own size tells
+    ],
+)
 def test_an_oversized_upload_is_refused(client, accounts, session, app, size):
     app.state.settings = app.state.settings.model_copy(update={"max_upload_mb": 1})
     login(client, "op")

@@ -12,7 +12,6 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests import builders as b
 
 from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.clock import SHANGHAI
@@ -24,39 +23,78 @@ from civicdesk.intake.models import Channel, Complaint, ImportBatch
 from civicdesk.org.models import Area, AreaLevel
 from civicdesk.org.service import placement
 from civicdesk.taxonomy.models import Category
+from tests import builders as b
 
-ZH = ["渠道", "工单号", "来电时间", "投诉人", "联系电话", "标题", "投诉内容", "事发地址", "经度",
-      "纬度", "问题类别", "街道"]
-EN = ["channel", "upstream_ref", "received_at", "complainant_name", "complainant_phone", "title",
-      "text", "address", "longitude", "latitude", "category", "area"]
+ZH = [
+    "渠道",
+    "工单号",
+    "来电时间",
+    "投诉人",
+    "联系电话",
+    "标题",
+    "投诉内容",
+    "事发地址",
+    "经度",
+    "纬度",
+    "问题类别",
+    "街道",
+]
+EN = [
+    "channel",
+    "upstream_ref",
+    "received_at",
+    "complainant_name",
+    "complainant_phone",
+    "title",
+    "text",
+    "address",
+    "longitude",
+    "latitude",
+    "category",
+    "area",
+]
 
 
 def row(ref: str, **changes: Any) -> list[Any]:
-    values = {"channel": "12345", "upstream_ref": ref, "received_at": "2026-03-09 09:12",
-              "complainant_name": "王先生", "complainant_phone": "13800001111", "title": "",
-              "text": "文三路100号门口每天晚上有人占道摆摊卖烧烤，油烟很大，影响通行",
-              "address": "文三路100号", "longitude": "120.123456", "latitude": "30.276543",
-              "category": "street_vendor", "area": b.XIXI_STREET}
+    values = {
+        "channel": "12345",
+        "upstream_ref": ref,
+        "received_at": "2026-03-09 09:12",
+        "complainant_name": "王先生",
+        "complainant_phone": "13800001111",
+        "title": "",
+        "text": "文三路100号门口每天晚上有人占道摆摊卖烧烤，油烟很大，影响通行",
+        "address": "文三路100号",
+        "longitude": "120.123456",
+        "latitude": "30.276543",
+        "category": "street_vendor",
+        "area": b.XIXI_STREET,
+    }
     values.update(changes)
     return [values[name] for name in EN]
 
 
-def write_csv(path: Path, rows: list[list[Any]], *, header: list[str] = ZH,
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, rows: list[list[Any]], *, header: list[str] = ZH, encoding: str = "utf-8"
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     return path
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Complaint, Case, CaseEvent, ImportBatch)}
+    return {
+        model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Complaint, Case, CaseEvent, ImportBatch)
+    }
 
 
 def complaint(session: Session, ref: str, channel: str = "12345") -> Complaint:
     return session.scalars(
-        select(Complaint).join(Channel, Channel.id == Complaint.channel_id)
-        .where(Channel.code == channel, Complaint.upstream_ref == ref)).one()
+        select(Complaint)
+        .join(Channel, Channel.id == Complaint.channel_id)
+        .where(Channel.code == channel, Complaint.upstream_ref == ref)
+    ).one()
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -64,8 +102,9 @@ def complaint(session: Session, ref: str, channel: str = "12345") -> Complaint:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_chinese_csv_in_each_encoding_imports_every_row(session, now, tmp_path, encoding):
-    path = write_csv(tmp_path / "12345.csv", [row("E1"), row("E2", text="楼下KTV噪声扰民")],
-                     encoding=encoding)
+    path = write_csv(
+        tmp_path / "12345.csv", [row("E1"), row("E2", text="楼下KTV噪声扰民")], encoding=encoding
+    )
     report = import_file(session, path, now=now)
     assert (report.rows_read, report.imported, report.failed) == (2, 2, 0)
     assert report.written and not report.errors
@@ -92,10 +131,15 @@ def test_english_headers_and_every_field_stored(session, now, tmp_path):
     assert (stored.complainant_name, stored.complainant_phone) == ("王先生", "13800001111")
     assert (stored.title, stored.address) == ("占道烧烤", "文三路100号")
     assert (stored.longitude, stored.latitude) == (120.123456, 30.276543)
-    assert stored.category_id == session.scalars(
-        select(Category.id).where(Category.code == "street_vendor")).one()
+    assert (
+        stored.category_id
+        == session.scalars(select(Category.id).where(Category.code == "street_vendor")).one()
+    )
     assert (stored.area_id, stored.street_id, stored.district_id) == (
-        xixi.id, xixi.id, xixi.parent_id)
+        xixi.id,
+        xixi.id,
+        xixi.parent_id,
+    )
     assert stored.import_batch_id == report.batch_id and stored.created_at == now
     case = session.get_one(Case, stored.case_id)
     assert case.number.startswith("HZ20260309") and case.status == "received"
@@ -110,13 +154,49 @@ def test_xlsx_with_title_line_date_cells_and_numeric_cells(session, now, tmp_pat
     sheet = book.active
     sheet.title = "工单"
     sheet.append(["12345市长热线转办工单导出（2026年3月）"])  # a title line above the header
-    sheet.append(["来源", "来源工单号", "受理时间", "姓名", "电话", "诉求内容", "地址", "类别",
-                  "区域", "备注"])
-    sheet.append(["12345", 2026030900017, datetime(2026, 3, 9, 9, 12),  # noqa: DTZ001
-                  None, 13800001111, "工地夜间施工噪声", None, "施工噪声", "西溪街道", "无"])
+    sheet.append(
+        [
+            "来源",
+            "来源工单号",
+            "受理时间",
+            "姓名",
+            "电话",
+            "诉求内容",
+            "地址",
+            "类别",
+            "区域",
+            "备注",
+        ]
+    )
+    sheet.append(
+        [
+            "12345",
+            2026030900017,
+            datetime(2026, 3, 9, 9, 12),  # noqa: DTZ001
+            None,
+            13800001111,
+            "工地夜间施工噪声",
+            None,
+            "施工噪声",
+            "西溪街道",
+            "无",
+        ]
+    )
     sheet.append([None] * 10)  # blank rows are skipped
-    sheet.append(["96345", "B-2", "2026/3/9 9:30:00", "李女士", "0571-87000000",
-                  "小区门口违法停车", "", "illegal_parking", b.XIXI_STREET, ""])
+    sheet.append(
+        [
+            "96345",
+            "B-2",
+            "2026/3/9 9:30:00",
+            "李女士",
+            "0571-87000000",
+            "小区门口违法停车",
+            "",
+            "illegal_parking",
+            b.XIXI_STREET,
+            "",
+        ]
+    )
     book.save(tmp_path / "export.xlsx")
     report = import_file(session, tmp_path / "export.xlsx", now=now)
     assert report.errors == [] and report.imported == 2
@@ -146,10 +226,14 @@ def test_unknown_encoding_is_refused_not_guessed(tmp_path):
         detect_encoding(path)
 
 
-@pytest.mark.parametrize("text", [
-    "工單號,來電時間,投訴內容\nA1,2026-03-09 09:00,樓下燒烤攤油煙很大，晚上噪音擾民，請處理\n" * 20,
-    "工單號,來電時間\nA1,2026\n",  # short: a detector "finds" UTF-16 in it
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工單號,來電時間,投訴內容\nA1,2026-03-09 09:00,樓下燒烤攤油煙很大，晚上噪音擾民，請處理\n"
+        * 20,
+        "工單號,來電時間\nA1,2026\n",  # short: a detector "finds" UTF-16 in it
+    ],
+)
 def test_big5_is_read_as_big5_or_refused_never_mojibake(tmp_path, text):
     path = tmp_path / "big5.csv"
     path.write_bytes(text.encode("big5"))
@@ -160,13 +244,16 @@ def test_big5_is_read_as_big5_or_refused_never_mojibake(tmp_path, text):
     assert path.read_text(encoding=encoding) == text
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "文件为空"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "不支持旧版 Excel"),
-    (b"PK\x03\x04 not really a zip", "不是有效的 .xlsx"),
-    ("工单号,投诉内容,备注\nA1,噪声,\n".encode(), "缺少必需的列：渠道（channel）、来电时间"),
-    ("区域,街道,投诉内容\n".encode(), "区域、街道 都对应“区域”"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件为空"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "不支持旧版 Excel"),
+        (b"PK\x03\x04 not really a zip", "不是有效的 .xlsx"),
+        ("工单号,投诉内容,备注\nA1,噪声,\n".encode(), "缺少必需的列：渠道（channel）、来电时间"),
+        ("区域,街道,投诉内容\n".encode(), "区域、街道 都对应“区域”"),
+    ],
+)
 def test_unreadable_files(session, now, tmp_path, content, message):
     path = tmp_path / "x.csv"
     path.write_bytes(content)
@@ -200,24 +287,30 @@ def test_size_guard(session, now, tmp_path):
         import_file(session, path, now=now, max_bytes=1000)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-03-04 09:12", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
-    ("2025/3/4 9:12:00", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
-    ("2025年3月4日 9时12分", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
-    ("2025年3月4日9点12分30秒", datetime(2025, 3, 4, 9, 12, 30)),  # noqa: DTZ001
-    ("2025.3.4", datetime(2025, 3, 4)),  # noqa: DTZ001
-    ("2025-03-04T09:12:00+08:00", datetime(2025, 3, 4, 9, 12, tzinfo=SHANGHAI)),
-    (45720.5, datetime(2025, 3, 4, 12, 0)),  # noqa: DTZ001 — an Excel serial number
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-04 09:12", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
+        ("2025/3/4 9:12:00", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
+        ("2025年3月4日 9时12分", datetime(2025, 3, 4, 9, 12)),  # noqa: DTZ001
+        ("2025年3月4日9点12分30秒", datetime(2025, 3, 4, 9, 12, 30)),  # noqa: DTZ001
+        ("2025.3.4", datetime(2025, 3, 4)),  # noqa: DTZ001
+        ("2025-03-04T09:12:00+08:00", datetime(2025, 3, 4, 9, 12, tzinfo=SHANGHAI)),
+        (45720.5, datetime(2025, 3, 4, 12, 0)),  # noqa: DTZ001 — an Excel serial number
+    ],
+)
 def test_dates(text, expected):
     assert parse_datetime(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("2025-02-30", "日期不存在 2025-02-30"),
-    ("2025-02-28 24:10", "时间不存在"),
-    ("昨天下午", "无法识别的时间 昨天下午"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-02-30", "日期不存在 2025-02-30"),
+        ("2025-02-28 24:10", "时间不存在"),
+        ("昨天下午", "无法识别的时间 昨天下午"),
+    ],
+)
 def test_impossible_dates(text, message):
     with pytest.raises(ValueError, match=message):
         parse_datetime(text)
@@ -268,13 +361,17 @@ def test_html_in_text_is_stored_as_is(session, now, tmp_path):
 
 def test_category_and_area_by_chinese_name(session, now, tmp_path):
     unique_community = session.scalars(
-        select(Area).where(Area.level == AreaLevel.community, Area.name == "西溪里社区")).one()
-    path = write_csv(tmp_path / "n.csv", [
-        row("N1", category="违法停车", area="西溪街道"),
-        row("N2", category="illegal_parking", area="西溪里社区"),
-        row("N3", area="西湖区西溪街道"),
-        row("N4", area="花园社区"),  # two communities have this name
-    ])
+        select(Area).where(Area.level == AreaLevel.community, Area.name == "西溪里社区")
+    ).one()
+    path = write_csv(
+        tmp_path / "n.csv",
+        [
+            row("N1", category="违法停车", area="西溪街道"),
+            row("N2", category="illegal_parking", area="西溪里社区"),
+            row("N3", area="西湖区西溪街道"),
+            row("N4", area="花园社区"),  # two communities have this name
+        ],
+    )
     report = import_file(session, path, now=now, skip_invalid=True)
     assert len(report.errors) == 1
     assert str(report.errors[0]).startswith("第5行 街道：区域名称“花园社区”不唯一：")
@@ -283,8 +380,7 @@ def test_category_and_area_by_chinese_name(session, now, tmp_path):
     assert complaint(session, "N1").category_id == parking
     assert complaint(session, "N1").area_id == xixi.id
     second = complaint(session, "N2")
-    assert (second.area_id, second.street_id) == (unique_community.id,
-                                                  unique_community.parent_id)
+    assert (second.area_id, second.street_id) == (unique_community.id, unique_community.parent_id)
     assert complaint(session, "N3").area_id == xixi.id
 
 
@@ -299,19 +395,24 @@ def test_area_index_places_like_the_service(session):
 
 def test_duplicates_in_the_file_and_in_the_database_are_skipped(session, now, tmp_path):
     b.complaint(session, now=now, channel="12345", upstream_ref="D0")
-    path = write_csv(tmp_path / "d.csv",
-                     [row("D0"), row("D1"), row("D1"), row("D1", channel="96345")])
+    path = write_csv(
+        tmp_path / "d.csv", [row("D0"), row("D1"), row("D1"), row("D1", channel="96345")]
+    )
     report = import_file(session, path, now=now)
     assert report.imported == 2  # D1 via 12345 and D1 via 96345: refs are unique per channel
     assert [(s.row, s.upstream_ref, s.reason) for s in report.skipped] == [
-        (2, "D0", "已存在，跳过"), (4, "D1", "与第3行重复，跳过")]
+        (2, "D0", "已存在，跳过"),
+        (4, "D1", "与第3行重复，跳过"),
+    ]
     assert report.errors == []
 
 
 def test_all_or_nothing_when_one_row_fails(session, now, tmp_path):
     before = counts(session)
-    path = write_csv(tmp_path / "one-bad.csv", [row(f"A{i}") for i in range(30)]
-                     + [row("A-bad", received_at="2025-02-30 10:00")])
+    path = write_csv(
+        tmp_path / "one-bad.csv",
+        [row(f"A{i}") for i in range(30)] + [row("A-bad", received_at="2025-02-30 10:00")],
+    )
     report = import_file(session, path, now=now)
     assert not report.written and report.failed == 1 and report.imported == 0
     assert counts(session) == before  # no complaint, case, event or batch written
@@ -319,16 +420,21 @@ def test_all_or_nothing_when_one_row_fails(session, now, tmp_path):
 
 def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(session, now, tmp_path):
     before = counts(session)
-    path = write_csv(tmp_path / "mixed.csv", [row("K1"), row("K2", complainant_phone="123"),
-                                              row("K3")])
+    path = write_csv(
+        tmp_path / "mixed.csv", [row("K1"), row("K2", complainant_phone="123"), row("K3")]
+    )
     report = import_file(session, path, now=now, skip_invalid=True)
     assert report.written and report.imported == 2 and report.failed == 1
     after = counts(session)
     assert after["Complaint"] - before["Complaint"] == 2
     assert after["ImportBatch"] - before["ImportBatch"] == 1
     batch = session.get_one(ImportBatch, report.batch_id)
-    assert (batch.rows_total, batch.rows_imported, batch.rows_already_present,
-            batch.rows_failed) == (3, 2, 0, 1)
+    assert (
+        batch.rows_total,
+        batch.rows_imported,
+        batch.rows_already_present,
+        batch.rows_failed,
+    ) == (3, 2, 0, 1)
     assert batch.filename == "mixed.csv" and len(batch.sha256) == 64 and batch.actor_id is None
     out = write_error_report(report, tmp_path / "mixed.csv.errors.csv")
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows the Chinese
@@ -343,8 +449,10 @@ def test_the_error_report_can_be_fixed_and_imported_again(session, now, tmp_path
     report = import_file(session, path, now=now, skip_invalid=True)
     fixed = tmp_path / "fixed.csv"
     write_error_report(report, fixed)
-    fixed.write_text(fixed.read_text(encoding="utf-8-sig").replace(",123,", ",13900002222,"),
-                     encoding="utf-8-sig")
+    fixed.write_text(
+        fixed.read_text(encoding="utf-8-sig").replace(",123,", ",13900002222,"),
+        encoding="utf-8-sig",
+    )
     again = import_file(session, fixed, now=now)
     assert again.imported == 1 and again.ignored_columns == ["行号", "问题"]
 
@@ -362,8 +470,9 @@ def test_rerun_of_the_same_file_imports_nothing_new(session, now, tmp_path):
 
 def test_dry_run_writes_nothing(session, now, tmp_path):
     before = counts(session)
-    report = import_file(session, write_csv(tmp_path / "dry.csv", [row("Y1")]), now=now,
-                         dry_run=True)
+    report = import_file(
+        session, write_csv(tmp_path / "dry.csv", [row("Y1")]), now=now, dry_run=True
+    )
     assert report.dry_run and not report.written and report.rows_read == 1
     assert counts(session) == before
 
@@ -384,16 +493,24 @@ def _columns(obj: Any, skip: set[str]) -> dict[str, Any]:
 
 def test_bulk_path_equals_record_complaint(session, now, tmp_path):
     variants: list[dict[str, Any]] = [
-        {}, {"title": "自定标题"}, {"text": "短"}, {"category": "", "area": ""},
+        {},
+        {"title": "自定标题"},
+        {"text": "短"},
+        {"category": "", "area": ""},
         {"area": "330106", "longitude": "", "latitude": ""},  # a district only
         {"area": "西溪里社区", "complainant_phone": "0571 8700 0000"},
         {"received_at": "2026年3月8日 23时59分", "channel": "96345"},
         {"text": "超长" * 40},
     ]
-    rows = {mode: [row(f"{mode}{i}", **v) for i, v in enumerate(variants)]
-            for mode in ("bulk", "slow")}
-    reports = {mode: import_file(session, write_csv(tmp_path / f"{mode}.csv", rows[mode]),
-                                 now=now, bulk=(mode == "bulk")) for mode in rows}
+    rows = {
+        mode: [row(f"{mode}{i}", **v) for i, v in enumerate(variants)] for mode in ("bulk", "slow")
+    }
+    reports = {
+        mode: import_file(
+            session, write_csv(tmp_path / f"{mode}.csv", rows[mode]), now=now, bulk=(mode == "bulk")
+        )
+        for mode in rows
+    }
     assert all(r.imported == len(variants) for r in reports.values())
     session.expire_all()  # compare what the database holds, not objects in memory
     for index in range(len(variants)):
@@ -419,15 +536,22 @@ def complaint_pair(session: Session, index: int, channel: str) -> tuple[Complain
 
 
 def test_case_numbers_continue_the_day_sequence(session, now, tmp_path):
-    opened = b.complaint(session, now=now, upstream_ref="Q0",
-                         received_at=datetime(2026, 3, 9, 8, 0))  # noqa: DTZ001
-    path = write_csv(tmp_path / "q.csv", [row("Q1"), row("Q2"),
-                                          row("Q3", received_at="2026-03-08 10:00")])
+    opened = b.complaint(
+        session,
+        now=now,
+        upstream_ref="Q0",
+        received_at=datetime(2026, 3, 9, 8, 0),  # noqa: DTZ001 (naive = Beijing time at intake)
+    )
+    path = write_csv(
+        tmp_path / "q.csv", [row("Q1"), row("Q2"), row("Q3", received_at="2026-03-08 10:00")]
+    )
     import_file(session, path, now=now)
     number = opened.case.number
     seq = int(number[-5:])
-    cases = {ref: session.get_one(Case, complaint(session, ref).case_id).number
-             for ref in ("Q1", "Q2", "Q3")}
+    cases = {
+        ref: session.get_one(Case, complaint(session, ref).case_id).number
+        for ref in ("Q1", "Q2", "Q3")
+    }
     assert cases["Q1"] == f"{number[:-5]}{seq + 1:05d}"
     assert cases["Q2"] == f"{number[:-5]}{seq + 2:05d}"
     assert cases["Q3"].startswith("HZ20260308")
@@ -438,8 +562,12 @@ def test_a_case_number_taken_meanwhile_is_retried(session, now, tmp_path, monkey
     insert: the unique index refuses, the write is rolled back to its savepoint and redone."""
     from civicdesk.intake.importing import writing
 
-    taken = b.complaint(session, now=now, upstream_ref="Z0",
-                        received_at=datetime(2026, 3, 9, 8, 0)).case.number  # noqa: DTZ001
+    taken = b.complaint(
+        session,
+        now=now,
+        upstream_ref="Z0",
+        received_at=datetime(2026, 3, 9, 8, 0),  # noqa: DTZ001 (naive = Beijing time at intake)
+    ).case.number
     real = writing.next_case_number
     calls = {"n": 0}
 
@@ -450,6 +578,7 @@ def test_a_case_number_taken_meanwhile_is_retried(session, now, tmp_path, monkey
     monkeypatch.setattr(writing, "next_case_number", stale)
     report = import_file(session, write_csv(tmp_path / "z.csv", [row("Z1"), row("Z2")]), now=now)
     assert report.imported == 2 and calls["n"] == 2
-    numbers = {session.get_one(Case, complaint(session, ref).case_id).number
-               for ref in ("Z1", "Z2")}
+    numbers = {
+        session.get_one(Case, complaint(session, ref).case_id).number for ref in ("Z1", "Z2")
+    }
     assert taken not in numbers and len(numbers) == 2

@@ -35,8 +35,16 @@ def _complaint(session: Session, local: str, district: str | None, category: str
         ).one()
     if category:
         category_id = session.scalars(select(Category.id).where(Category.name == category)).one()
-    session.add(Complaint(channel_id=channel.id, received_at=at, created_at=at, text="测试",
-                          district_id=district_id, category_id=category_id))
+    session.add(
+        Complaint(
+            channel_id=channel.id,
+            received_at=at,
+            created_at=at,
+            text="测试",
+            district_id=district_id,
+            category_id=category_id,
+        )
+    )
 
 
 @pytest.fixture
@@ -83,8 +91,9 @@ def test_summary_tables_and_narrative(database: str) -> None:
 
 @pytest.mark.parametrize("area", ["上城区", "上城", "330102"])
 def test_area_by_name_short_name_or_code(database: str, area: str) -> None:
-    result = runner.invoke(app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31",
-                                 "--area", area, "--json"])
+    result = runner.invoke(
+        app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31", "--area", area, "--json"]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["area"]["name"] == "上城区"
@@ -94,8 +103,7 @@ def test_area_by_name_short_name_or_code(database: str, area: str) -> None:
 
 
 def test_json_for_the_root(database: str) -> None:
-    result = runner.invoke(app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31",
-                                 "--json"])
+    result = runner.invoke(app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["area"]["short_name"] == "主城区"
@@ -107,8 +115,9 @@ def test_json_for_the_root(database: str) -> None:
 
 def test_csv_file(database: str, tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
-    result = runner.invoke(app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31",
-                                 "--csv", str(target)])
+    result = runner.invoke(
+        app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31", "--csv", str(target)]
+    )
     assert result.exit_code == 0, result.output
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     with target.open(encoding="utf-8-sig", newline="") as stream:
@@ -117,8 +126,9 @@ def test_csv_file(database: str, tmp_path: Path) -> None:
 
 
 def test_unknown_area_lists_districts(database: str) -> None:
-    result = runner.invoke(app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31",
-                                 "--area", "滨江"])
+    result = runner.invoke(
+        app, ["summary", "--from", "2026-01-01", "--to", "2026-07-31", "--area", "滨江"]
+    )
     assert result.exit_code == 2
     assert "未找到区域“滨江”" in result.stderr
     for name in ("上城区", "下城区", "江干区", "拱墅区", "西湖区"):
@@ -142,7 +152,8 @@ def test_impossible_dates(database: str, bad: str) -> None:
 def test_registered_under_civicdesk_report(database: str) -> None:
     from civicdesk.cli import app as main_app
 
-    result = runner.invoke(main_app, ["report", "summary", "--from", "2026-03-01",
-                                      "--to", "2026-03-31", "--json"])
+    result = runner.invoke(
+        main_app, ["report", "summary", "--from", "2026-03-01", "--to", "2026-03-31", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["total"]["current"] == 1

@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
-from tests import builders as b
 
 from civicdesk.app import create_app
 from civicdesk.clock import SHANGHAI
@@ -28,6 +27,7 @@ from civicdesk.reports.narrative import narrative
 from civicdesk.reports.summary import Comparison, SummaryReport, summary
 from civicdesk.settings import Settings
 from civicdesk.taxonomy.models import Category
+from tests import builders as b
 
 JAN_JUL = {"start": date(2026, 1, 1), "end": date(2026, 7, 31)}
 
@@ -85,8 +85,14 @@ def hz(session: Session) -> Hangzhou:
     streets = [a for a in areas if a.parent_id == districts["上城"].id]
     categories = session.scalars(select(Category).order_by(Category.sort_order)).all()
     parents = {c.parent_id for c in categories}
-    other = next(c for c in categories if not c.hotspot and c.in_remit and c.id not in parents
-                 and (c.parent_id is None or not _flagged(categories, c.parent_id)))
+    other = next(
+        c
+        for c in categories
+        if not c.hotspot
+        and c.in_remit
+        and c.id not in parents
+        and (c.parent_id is None or not _flagged(categories, c.parent_id))
+    )
     channel = session.scalars(select(Channel).order_by(Channel.sort_order)).first()
     assert channel is not None
     return Hangzhou(
@@ -138,8 +144,9 @@ def data(hz: Hangzhou) -> Hangzhou:
 
 
 def rows(report: SummaryReport, attribute: str) -> dict[str, tuple[int, int]]:
-    return {r.name: (r.complaints.current, r.complaints.previous)
-            for r in getattr(report, attribute)}
+    return {
+        r.name: (r.complaints.current, r.complaints.previous) for r in getattr(report, attribute)
+    }
 
 
 def test_configuration_is_the_sources(hz: Hangzhou) -> None:
@@ -168,8 +175,9 @@ def test_root_by_district_in_configured_order(data: Hangzhou) -> None:
     names = [r.short_name for r in report.areas]
     configured = [a.short_name for a in data.districts.values()]
     assert names == [*configured, "未定位"]
-    by_district = {r.short_name: (r.complaints.current, r.complaints.previous)
-                   for r in report.areas}
+    by_district = {
+        r.short_name: (r.complaints.current, r.complaints.previous) for r in report.areas
+    }
     assert by_district["上城"] == (4, 3)
     assert by_district["下城"] == (0, 1)
     assert by_district["拱墅"] == (1, 1)
@@ -315,17 +323,14 @@ def test_three_grouped_queries_over_complaints(data: Hangzhou, statements: list[
 
 def test_narrative_from_the_database(data: Hangzhou) -> None:
     text = narrative(summary(data.session, **JAN_JUL))
-    assert text.startswith(
-        "2026年1-7月，主城区投诉总量6件，比去年同期减少1件，下降14.29%。"
-    )
+    assert text.startswith("2026年1-7月，主城区投诉总量6件，比去年同期减少1件，下降14.29%。")
     assert "等9类热点问题投诉合计4件，比去年同期下降33.33%。" in text
     assert "分区看，西湖减少最多，投诉0件，比去年同期减少2件，下降100.00%；" in text
     assert "上城增加最多，投诉4件，比去年同期增加1件，上升33.33%。" in text
 
 
 def test_json(data: Hangzhou) -> None:
-    payload = json.loads(json.dumps(summary(data.session, **JAN_JUL).to_dict(),
-                                    ensure_ascii=False))
+    payload = json.loads(json.dumps(summary(data.session, **JAN_JUL).to_dict(), ensure_ascii=False))
     assert payload["total"] == {"current": 6, "previous": 7, "change": -1, "percent": -14.29}
     assert payload["period"]["label"] == "2026年1-7月"
     assert payload["areas"][-1]["name"] == "未定位"
@@ -389,8 +394,16 @@ def test_short_name_shared_by_a_district_and_a_street_means_the_district(hz: Han
 
 def test_ambiguous_area_asks_for_a_code(hz: Hangzhou) -> None:
     for code in ("t-1", "t-2"):
-        hz.session.add(Area(code=code, name="同名街道", short_name="同名", level="street",
-                            parent_id=hz.districts["上城"].id, sort_order=99))
+        hz.session.add(
+            Area(
+                code=code,
+                name="同名街道",
+                short_name="同名",
+                level="street",
+                parent_id=hz.districts["上城"].id,
+                sort_order=99,
+            )
+        )
     hz.session.flush()
     with pytest.raises(InvalidInput, match="不唯一") as caught:
         summary(hz.session, **JAN_JUL, area_code="同名街道")
@@ -402,10 +415,14 @@ def test_ambiguous_area_asks_for_a_code(hz: Hangzhou) -> None:
 
 @pytest.fixture
 def web(session: Session, clock: Any, db_url: str, now: datetime) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=db_url, secret_key="test-secret"),
-                     engine=session.get_bind().engine, clock=clock)
+    app = create_app(
+        Settings(database_url=db_url, secret_key="test-secret"),
+        engine=session.get_bind().engine,
+        clock=clock,
+    )
     app.state.sessionmaker = sessionmaker(
-        bind=session.connection(), join_transaction_mode="create_savepoint",
+        bind=session.connection(),
+        join_transaction_mode="create_savepoint",
         expire_on_commit=False,
     )
     for role, username in (("leader", "lead"), ("operator", "op")):
@@ -441,8 +458,10 @@ def test_page_default_period_is_year_to_yesterday(hz: Hangzhou, web: TestClient)
 
 def test_page_for_a_district(data: Hangzhou, web: TestClient) -> None:
     _login(web, "lead")
-    response = web.get("/reports/summary", params={"from": "2026-01-01", "to": "2026-07-31",
-                                                   "area": data.districts["上城"].code})
+    response = web.get(
+        "/reports/summary",
+        params={"from": "2026-01-01", "to": "2026-07-31", "area": data.districts["上城"].code},
+    )
     assert response.status_code == 200
     assert "2026年1-7月，上城投诉总量4件" in response.text
     assert data.qingbo.name in response.text
@@ -475,8 +494,9 @@ def test_page_roles(hz: Hangzhou, web: TestClient) -> None:
 
 def test_csv_download(data: Hangzhou, web: TestClient) -> None:
     _login(web, "lead")
-    response = web.get("/reports/summary.csv",
-                       params={"from": "2026-01-01", "to": "2026-07-31", "area": "上城"})
+    response = web.get(
+        "/reports/summary.csv", params={"from": "2026-01-01", "to": "2026-07-31", "area": "上城"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]

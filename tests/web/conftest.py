@@ -14,10 +14,14 @@ from tests import builders as b
 @pytest.fixture
 def app(session: Session, clock, db_url):
     """The real application, sharing the test's transaction (rolled back afterwards)."""
-    app = create_app(Settings(database_url=db_url, secret_key="test-secret"),
-                     engine=session.get_bind().engine, clock=clock)
+    app = create_app(
+        Settings(database_url=db_url, secret_key="test-secret"),
+        engine=session.get_bind().engine,
+        clock=clock,
+    )
     app.state.sessionmaker = sessionmaker(
-        bind=session.connection(), join_transaction_mode="create_savepoint",
+        bind=session.connection(),
+        join_transaction_mode="create_savepoint",
         expire_on_commit=False,
     )
     return app

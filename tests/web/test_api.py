@@ -22,8 +22,12 @@ COMPLAINT = {
 
 def test_the_api_needs_a_token(client, accounts):
     assert client.get("/api/cases").status_code == 401
-    assert client.post("/api/auth/token", json={"username": "op", "password": "wrong-pass"}
-                       ).status_code == 401
+    assert (
+        client.post(
+            "/api/auth/token", json={"username": "op", "password": "wrong-pass"}
+        ).status_code
+        == 401
+    )
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.get("/api/cases", headers=bad).status_code == 401
 
@@ -53,10 +57,13 @@ def test_missing_and_invalid_fields_get_422_with_field_errors(client, accounts):
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"text", "complainant_phone", "latitude"} <= fields
-    impossible = client.post("/api/complaints", json={**COMPLAINT, "received_at": "2026-02-30 10:00"},
-                             headers=headers)
+    impossible = client.post(
+        "/api/complaints", json={**COMPLAINT, "received_at": "2026-02-30 10:00"}, headers=headers
+    )
     assert impossible.status_code == 422
-    unknown = client.post("/api/complaints", json={**COMPLAINT, "category": "nope"}, headers=headers)
+    unknown = client.post(
+        "/api/complaints", json={**COMPLAINT, "category": "nope"}, headers=headers
+    )
     assert unknown.status_code == 422 and unknown.json()["field"] == "category"
 
 
@@ -94,7 +101,14 @@ def test_dispatch_accept_reply_close_over_http(client, accounts):
     closed = act(disp, "close").json()
     assert closed["status"] == "closed"
     assert [h["action"] for h in closed["history"]] == [
-        "receive", "file", "dispatch", "accept", "reply", "callback", "close"]
+        "receive",
+        "file",
+        "dispatch",
+        "accept",
+        "reply",
+        "callback",
+        "close",
+    ]
 
 
 def test_unit_staff_see_only_their_units_cases_and_no_personal_data(client, accounts):
@@ -103,7 +117,9 @@ def test_unit_staff_see_only_their_units_cases_and_no_personal_data(client, acco
     assert client.get(f"/api/cases/{number}", headers=xixi).status_code == 403
     assert client.get("/api/cases", headers=xixi).json()["total"] == 0
     client.post(f"/api/cases/{number}/actions/file", json={}, headers=op)
-    client.post(f"/api/cases/{number}/actions/dispatch", json={"unit": "sq-330106004"}, headers=disp)
+    client.post(
+        f"/api/cases/{number}/actions/dispatch", json={"unit": "sq-330106004"}, headers=disp
+    )
     seen = client.get(f"/api/cases/{number}", headers=xixi).json()
     assert seen["complaints"][0]["complainant_phone"] == "139****5678"
     assert seen["complaints"][0]["complainant_name"] == "李**"
@@ -115,10 +131,15 @@ def test_unit_staff_see_only_their_units_cases_and_no_personal_data(client, acco
 def test_case_list_filters(client, accounts):
     op = token(client, "op")
     client.post("/api/complaints", json=COMPLAINT, headers=op)
-    client.post("/api/complaints", headers=op, json={
-        **COMPLAINT, "upstream_ref": None, "channel": "96310", "category": "living_noise"})
+    client.post(
+        "/api/complaints",
+        headers=op,
+        json={**COMPLAINT, "upstream_ref": None, "channel": "96310", "category": "living_noise"},
+    )
+
     def total(**params):
         return client.get("/api/cases", params=params, headers=op).json()["total"]
+
     assert total() == 2
     assert total(category="living_noise") == 1
     assert total(channel="96310") == 1

@@ -34,9 +34,15 @@ def create(
                 unit_row = session.scalar(select(Unit).where(Unit.code == unit))
                 if unit_row is None:
                     raise DomainError(f"未知单位代码：{unit}")
-            create_user(session, username=username, password=password,
-                        display_name=name or username, role=role.value, unit=unit_row,
-                        now=SystemClock().now())
+            create_user(
+                session,
+                username=username,
+                password=password,
+                display_name=name or username,
+                role=role.value,
+                unit=unit_row,
+                now=SystemClock().now(),
+            )
     except DomainError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
@@ -50,6 +56,11 @@ def list_users() -> None:
         table = Table("username", "name", "role", "unit", "active")
         for user in session.scalars(select(User).order_by(User.username)):
             unit_row = session.get(Unit, user.unit_id) if user.unit_id else None
-            table.add_row(user.username, user.display_name, user.role,
-                          unit_row.name if unit_row else "", "yes" if user.active else "no")
+            table.add_row(
+                user.username,
+                user.display_name,
+                user.role,
+                unit_row.name if unit_row else "",
+                "yes" if user.active else "no",
+            )
     console.print(table)

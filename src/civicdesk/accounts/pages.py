@@ -59,14 +59,21 @@ def login(
 ) -> Response:
     user = service.authenticate(db, username=username.strip(), password=password)
     if user is None:
-        context = {"error": "用户名或密码错误", "username": username, "next": _safe_next(next) or ""}
+        context = {
+            "error": "用户名或密码错误",
+            "username": username,
+            "next": _safe_next(next) or "",
+        }
         return render(request, "login.html", context, status_code=401)
     settings = request.app.state.settings
     token = service.start_session(db, user=user, now=now, hours=settings.session_hours)
     target = _safe_next(next) or HOME_BY_ROLE.get(Role(user.role), "/cases")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
         max_age=int(settings.session_hours * 3600),
         secure=request.url.scheme == "https",
     )

@@ -39,14 +39,25 @@ def get_cases(
         unit_id = _unit_id(db, unit)
     found = list_cases(
         db,
-        CaseFilter(status=status, category=category, area=area, unit_id=unit_id,
-                   channel=channel, overdue=overdue, q=q),
-        now=now, page=page, size=size,
+        CaseFilter(
+            status=status,
+            category=category,
+            area=area,
+            unit_id=unit_id,
+            channel=channel,
+            overdue=overdue,
+            q=q,
+        ),
+        now=now,
+        page=page,
+        size=size,
     )
     names = presenter.Names(db)
     return CaseList(
         items=[presenter.summary(c, names, now) for c in found.rows],
-        total=found.total, page=found.page, pages=found.pages,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
     )
 
 
@@ -71,8 +82,9 @@ def take_action(
     params = body.model_dump(exclude_none=True, exclude={"note", "unit"})
     if body.unit is not None:
         params["unit_id"] = _unit_id(db, body.unit)
-    service.perform(db, case, action, actor=user, now=now, calendar=calendar, note=body.note,
-                    **params)
+    service.perform(
+        db, case, action, actor=user, now=now, calendar=calendar, note=body.note, **params
+    )
     return presenter.detail(db, case, user, presenter.Names(db), now)
 
 

@@ -28,5 +28,5 @@ def next_case_number(session: Session, *, prefix: str, opened_at: datetime) -> s
     last = session.scalar(
         select(func.max(Case.number)).where(Case.number >= head, Case.number < upper)
     )
-    seq = int(last[len(head):]) + 1 if last else 1
+    seq = int(last[len(head) :]) + 1 if last else 1
     return f"{head}{seq:0{SEQ_DIGITS}d}"

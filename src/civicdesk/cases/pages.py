@@ -38,9 +38,13 @@ ACTION_FIELDS = ("unit", "reply_text", "satisfaction", "solved", "days", "review
 def _filter_choices(db: SessionDep) -> dict[str, object]:
     return {
         "statuses": list(CaseStatus),
-        "categories": list(db.scalars(select(Category).order_by(Category.sort_order, Category.code))),
+        "categories": list(
+            db.scalars(select(Category).order_by(Category.sort_order, Category.code))
+        ),
         "districts": list(
-            db.scalars(select(Area).where(Area.level == AreaLevel.district).order_by(Area.sort_order))
+            db.scalars(
+                select(Area).where(Area.level == AreaLevel.district).order_by(Area.sort_order)
+            )
         ),
         "units": list(db.scalars(select(Unit).order_by(Unit.kind, Unit.code))),
         "channels": list(db.scalars(select(Channel).order_by(Channel.sort_order))),
@@ -63,48 +67,93 @@ def case_list(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     unit_id = db.scalar(select(Unit.id).where(Unit.code == unit)) if unit else None
-    f = CaseFilter(status=status or None, category=category or None, area=area or None,
-                   unit_id=unit_id, channel=channel or None, overdue=overdue == "1", q=q or None)
+    f = CaseFilter(
+        status=status or None,
+        category=category or None,
+        area=area or None,
+        unit_id=unit_id,
+        channel=channel or None,
+        overdue=overdue == "1",
+        q=q or None,
+    )
     found = list_cases(db, f, now=now, page=page)
     names = presenter.Names(db)
-    params = {"status": status, "category": category, "area": area, "unit": unit,
-              "channel": channel, "overdue": overdue, "q": q}
-    context = {"found": found, "rows": [presenter.summary(c, names, now) for c in found.rows],
-               "params": params, **_filter_choices(db)}
+    params = {
+        "status": status,
+        "category": category,
+        "area": area,
+        "unit": unit,
+        "channel": channel,
+        "overdue": overdue,
+        "q": q,
+    }
+    context = {
+        "found": found,
+        "rows": [presenter.summary(c, names, now) for c in found.rows],
+        "params": params,
+        **_filter_choices(db),
+    }
     return render(request, "cases/list.html", context)
 
 
 @router.get("/inbox")
 def inbox(
-    request: Request, db: SessionDep, user: CurrentUser, now: NowDep,
-    status: str = "", page: Annotated[int, Query(ge=1)] = 1,
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    status: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     unit_id = scoped_unit_id(user) or user.unit_id
     if unit_id is None:
         return RedirectResponse("/cases", status_code=303)
     found = list_cases(db, CaseFilter(unit_id=unit_id, status=status or None), now=now, page=page)
     names = presenter.Names(db)
-    context = {"found": found, "rows": [presenter.summary(c, names, now) for c in found.rows],
-               "unit": names.units.get(unit_id), "status": status}
+    context = {
+        "found": found,
+        "rows": [presenter.summary(c, names, now) for c in found.rows],
+        "unit": names.units.get(unit_id),
+        "status": status,
+    }
     return render(request, "cases/inbox.html", context)
 
 
 @router.get("/cases/{number}")
-def case_page(request: Request, number: str, db: SessionDep, user: CurrentUser, now: NowDep,
-              intake: str = "", done: str = "") -> Response:
+def case_page(
+    request: Request,
+    number: str,
+    db: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    intake: str = "",
+    done: str = "",
+) -> Response:
     return _render_case(request, db, user, now, number, flash=intake or done)
 
 
-def _render_case(request: Request, db: SessionDep, user: User, now, number: str, *,  # type: ignore[no-untyped-def]
-                 flash: str = "", error: str = "", failed_action: str = "",
-                 status_code: int = 200) -> Response:
+def _render_case(
+    request: Request,
+    db: SessionDep,
+    user: User,
+    now,
+    number: str,
+    *,  # type: ignore[no-untyped-def]
+    flash: str = "",
+    error: str = "",
+    failed_action: str = "",
+    status_code: int = 200,
+) -> Response:
     case = service.get_case(db, number)
     service.ensure_can_see(case, user)
     names = presenter.Names(db)
     detail = presenter.detail(db, case, user, names, now)
     suggested = units_covering(db, case.area_id) if case.area_id else []
     context = {
-        "case": detail, "flash": flash, "error": error, "failed_action": failed_action,
+        "case": detail,
+        "flash": flash,
+        "error": error,
+        "failed_action": failed_action,
         "units": list(db.scalars(select(Unit).order_by(Unit.kind, Unit.code))),
         "suggested_units": suggested,
     }
@@ -113,25 +162,51 @@ def _render_case(request: Request, db: SessionDep, user: User, now, number: str,
 
 @router.post("/cases/{number}/actions/{action}")
 async def case_action(
-    request: Request, number: str, action: CaseAction, db: SessionDep, user: CurrentUser,
-    now: NowDep, calendar: CalendarDep,
+    request: Request,
+    number: str,
+    action: CaseAction,
+    db: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    calendar: CalendarDep,
 ) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     params = {k: str(form[k]) for k in ACTION_FIELDS if form.get(k) not in (None, "")}
     if "unit" in params:
-        params["unit_id"] = str(db.scalar(select(Unit.id).where(Unit.code == params.pop("unit"))) or "")
+        params["unit_id"] = str(
+            db.scalar(select(Unit.id).where(Unit.code == params.pop("unit"))) or ""
+        )
     case = service.get_case(db, number)
     try:
         with db.begin_nested():
-            service.perform(db, case, action, actor=user, now=now, calendar=calendar,
-                            note=str(form.get("note", "")), **params)
+            service.perform(
+                db,
+                case,
+                action,
+                actor=user,
+                now=now,
+                calendar=calendar,
+                note=str(form.get("note", "")),
+                **params,
+            )
     except DomainError as exc:
         db.expire_all()
-        return _render_case(request, db, user, now, number, error=exc.message,
-                            failed_action=action.value, status_code=_status(exc))
-    target = "/inbox" if user.role == Role.unit_staff and case.unit_id != user.unit_id else (
-        f"/cases/{number}?done={action.value}")
+        return _render_case(
+            request,
+            db,
+            user,
+            now,
+            number,
+            error=exc.message,
+            failed_action=action.value,
+            status_code=_status(exc),
+        )
+    target = (
+        "/inbox"
+        if user.role == Role.unit_staff and case.unit_id != user.unit_id
+        else (f"/cases/{number}?done={action.value}")
+    )
     return RedirectResponse(target, status_code=303)
 
 

@@ -38,12 +38,18 @@ def summary(case: Case, names: Names, now: datetime) -> CaseSummary:
     area = names.areas.get(case.area_id) if case.area_id else None
     unit = names.units.get(case.unit_id) if case.unit_id else None
     return CaseSummary(
-        number=case.number, status=case.status, title=case.title,
+        number=case.number,
+        status=case.status,
+        title=case.title,
         category=category.code if category else None,
         category_name=category.name if category else None,
-        area=area.code if area else None, area_name=area.name if area else None,
-        unit=unit.code if unit else None, unit_name=unit.name if unit else None,
-        opened_at=case.opened_at, due_at=case.due_at, overdue=is_overdue(case, now),
+        area=area.code if area else None,
+        area_name=area.name if area else None,
+        unit=unit.code if unit else None,
+        unit_name=unit.name if unit else None,
+        opened_at=case.opened_at,
+        due_at=case.due_at,
+        overdue=is_overdue(case, now),
         complaint_count=case.complaint_count,
     )
 
@@ -52,33 +58,48 @@ def detail(session: Session, case: Case, user: User, names: Names, now: datetime
     personal = sees_personal_data(user)
     complaints = [
         ComplaintBrief(
-            id=c.id, channel=names.channels[c.channel_id].code, upstream_ref=c.upstream_ref,
+            id=c.id,
+            channel=names.channels[c.channel_id].code,
+            upstream_ref=c.upstream_ref,
             received_at=c.received_at,
             complainant_name=c.complainant_name if personal else mask_name(c.complainant_name),
             complainant_phone=c.complainant_phone if personal else mask_phone(c.complainant_phone),
-            text=c.text, address=c.address,
+            text=c.text,
+            address=c.address,
         )
         for c in case_complaints(session, case.id)
     ]
     history = [
         EventRead(
-            at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
+            at=e.at,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
             actor=names.users.get(e.actor_id) if e.actor_id else None,
             unit=names.units[e.unit_id].name if e.unit_id in names.units else None,
-            note=e.note, data=e.data or {},
+            note=e.note,
+            data=e.data or {},
         )
         for e in case_events(session, case.id)
     ]
     return CaseDetail(
         **summary(case, names, now).model_dump(),
-        address=case.address, filed_at=case.filed_at, dispatched_at=case.dispatched_at,
-        accepted_at=case.accepted_at, handled_at=case.handled_at, closed_at=case.closed_at,
-        accept_due_at=case.accept_due_at, handle_due_at=case.handle_due_at,
-        reply_text=case.reply_text, satisfaction=case.satisfaction, solved=case.solved,
+        address=case.address,
+        filed_at=case.filed_at,
+        dispatched_at=case.dispatched_at,
+        accepted_at=case.accepted_at,
+        handled_at=case.handled_at,
+        closed_at=case.closed_at,
+        accept_due_at=case.accept_due_at,
+        handle_due_at=case.handle_due_at,
+        reply_text=case.reply_text,
+        satisfaction=case.satisfaction,
+        solved=case.solved,
         not_filed_reason=case.not_filed_reason,
         extension_requested_days=case.extension_requested_days,
         allowed_actions=[a.value for a in visible_actions(case, user)],
-        complaints=complaints, history=history,
+        complaints=complaints,
+        history=history,
     )
 
 

@@ -42,7 +42,9 @@ def _category_ids(session: Session, code: str) -> list[int]:
         return []
     ids, frontier = [root], [root]
     while frontier:
-        frontier = list(session.scalars(select(Category.id).where(Category.parent_id.in_(frontier))))
+        frontier = list(
+            session.scalars(select(Category.id).where(Category.parent_id.in_(frontier)))
+        )
         ids.extend(frontier)
     return ids
 
@@ -92,7 +94,9 @@ def list_cases(
 def case_events(session: Session, case_id: int) -> list[CaseEvent]:
     return list(
         session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.at, CaseEvent.id)
         )
     )
 

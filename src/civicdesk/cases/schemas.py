@@ -75,7 +75,9 @@ class ActionRequest(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
     unit: str | None = Field(default=None, description="Unit code (dispatch)")
     reply_text: str | None = Field(default=None, max_length=5000)
-    satisfaction: str | None = Field(default=None, description="satisfied | basically | unsatisfied")
+    satisfaction: str | None = Field(
+        default=None, description="satisfied | basically | unsatisfied"
+    )
     solved: bool | None = None
     days: int | None = Field(default=None, description="Working days (extension request)")
     review_on: str | None = Field(default=None, description="YYYY-MM-DD (suspend)")

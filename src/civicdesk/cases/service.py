@@ -78,8 +78,15 @@ def perform(
     case.status = to_status
     unit_id = extra.pop("unit_id", case.unit_id)
     history.record(
-        session, case, action.value, actor=actor, at=now, from_status=from_status,
-        note=note, unit_id=unit_id, **extra,
+        session,
+        case,
+        action.value,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        note=note,
+        unit_id=unit_id,
+        **extra,
     )
     session.flush()
     return case
@@ -124,8 +131,11 @@ def _dispatch(ctx: ActionContext, *, unit_id: int | str | None = None) -> dict[s
     # The handling limit runs from dispatch: a unit gains no time by accepting late.
     case.handle_due_at = ctx.calendar.due_after_working_days(ctx.now, category.handle_days)
     case.due_at = case.accept_due_at
-    return {"unit": unit.code, "accept_due_at": case.accept_due_at.isoformat(),
-            "handle_due_at": case.handle_due_at.isoformat()}
+    return {
+        "unit": unit.code,
+        "accept_due_at": case.accept_due_at.isoformat(),
+        "handle_due_at": case.handle_due_at.isoformat(),
+    }
 
 
 def _accept(ctx: ActionContext) -> dict[str, Any]:
@@ -164,7 +174,9 @@ def _callback(
         raise InvalidInput("请选择满意度：满意、基本满意或不满意", field="satisfaction")
     if solved is None or solved == "":
         raise InvalidInput("请选择问题是否解决", field="solved")
-    solved_flag = solved if isinstance(solved, bool) else str(solved).lower() in ("1", "true", "yes", "是")
+    solved_flag = (
+        solved if isinstance(solved, bool) else str(solved).lower() in ("1", "true", "yes", "是")
+    )
     ctx.case.satisfaction = satisfaction
     ctx.case.solved = solved_flag
     return {"satisfaction": satisfaction, "solved": solved_flag}

@@ -24,19 +24,30 @@ def read(db: SessionDep, complaint: Complaint, *, created: bool, personal: bool)
     area = db.get(Area, complaint.area_id) if complaint.area_id else None
     case = db.get(Case, complaint.case_id) if complaint.case_id else None
     return ComplaintRead(
-        id=complaint.id, channel=db.get_one(Channel, complaint.channel_id).code,
-        upstream_ref=complaint.upstream_ref, received_at=complaint.received_at,
+        id=complaint.id,
+        channel=db.get_one(Channel, complaint.channel_id).code,
+        upstream_ref=complaint.upstream_ref,
+        received_at=complaint.received_at,
         complainant_name=complaint.complainant_name if personal else None,
         complainant_phone=complaint.complainant_phone if personal else None,
-        title=complaint.title, text=complaint.text, address=complaint.address,
-        longitude=complaint.longitude, latitude=complaint.latitude,
-        category=category.code if category else None, area=area.code if area else None,
-        case_number=case.number if case else None, created=created,
+        title=complaint.title,
+        text=complaint.text,
+        address=complaint.address,
+        longitude=complaint.longitude,
+        latitude=complaint.latitude,
+        category=category.code if category else None,
+        area=area.code if area else None,
+        case_number=case.number if case else None,
+        created=created,
     )
 
 
-@router.post("", response_model=ComplaintRead, status_code=201,
-             responses={200: {"description": "Already on record (same channel and upstream ref)"}})
+@router.post(
+    "",
+    response_model=ComplaintRead,
+    status_code=201,
+    responses={200: {"description": "Already on record (same channel and upstream ref)"}},
+)
 def create_complaint(
     body: ComplaintCreate, response: Response, db: SessionDep, user: CurrentUser, now: NowDep
 ) -> ComplaintRead:

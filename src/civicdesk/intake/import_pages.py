@@ -64,8 +64,16 @@ async def import_upload(request: Request, db: SessionDep, user: Importer, now: N
             try:
                 # A large file takes seconds to validate and write: off the event loop.
                 report = await run_in_threadpool(
-                    import_file, db, path, now=now, actor=user, channel=channel,
-                    skip_invalid=skip_invalid, max_bytes=limit, filename=upload.filename)
+                    import_file,
+                    db,
+                    path,
+                    now=now,
+                    actor=user,
+                    channel=channel,
+                    skip_invalid=skip_invalid,
+                    max_bytes=limit,
+                    filename=upload.filename,
+                )
             except UnreadableFile as exc:
                 context = {"values": values, "error": _for_the_page(exc.message)}
                 return _page(request, db, context, 422)
@@ -73,11 +81,17 @@ async def import_upload(request: Request, db: SessionDep, user: Importer, now: N
     return _page(request, db, context, 422 if report.errors and not report.written else 200)
 
 
-def _page(request: Request, db: SessionDep, context: dict[str, Any],
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request, db: SessionDep, context: dict[str, Any], status_code: int = 200
+) -> Response:
     channels = list(db.scalars(select(Channel).order_by(Channel.sort_order, Channel.code)))
-    base = {"channels": channels, "values": {"channel": "", "skip_invalid": False},
-            "limit_mb": request.app.state.settings.max_upload_mb, "report": None, "error": None}
+    base = {
+        "channels": channels,
+        "values": {"channel": "", "skip_invalid": False},
+        "limit_mb": request.app.state.settings.max_upload_mb,
+        "report": None,
+        "error": None,
+    }
     return render(request, TEMPLATE, {**base, **context}, status_code=status_code)
 
 
@@ -111,4 +125,5 @@ def _too_large(request: Request) -> str:
 def _for_the_page(message: str) -> str:
     # The importer's messages name the CLI option; on this page it is the channel select.
     return message.replace("请用 --channel 指定渠道", "请在“渠道”中选择").replace(
-        "（--channel）", "")
+        "（--channel）", ""
+    )

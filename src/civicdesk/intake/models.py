@@ -52,9 +52,7 @@ class Complaint(Base):
     __table_args__ = (
         # A re-sent complaint or a re-run import is recognised, never counted twice.
         UniqueConstraint("channel_id", "upstream_ref", name="channel_upstream_ref"),
-        CheckConstraint(
-            "latitude is null or (latitude between -90 and 90)", name="latitude_range"
-        ),
+        CheckConstraint("latitude is null or (latitude between -90 and 90)", name="latitude_range"),
         CheckConstraint(
             "longitude is null or (longitude between -180 and 180)", name="longitude_range"
         ),

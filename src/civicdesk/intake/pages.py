@@ -22,8 +22,21 @@ from civicdesk.web.forms import field_errors
 
 router = APIRouter(include_in_schema=False)
 Intaker = Annotated[User, Depends(require_roles(Role.operator, Role.dispatcher, Role.admin))]
-FIELDS = ("channel", "upstream_ref", "received_at", "complainant_name", "complainant_phone",
-          "title", "text", "address", "longitude", "latitude", "category", "area", "case_number")
+FIELDS = (
+    "channel",
+    "upstream_ref",
+    "received_at",
+    "complainant_name",
+    "complainant_phone",
+    "title",
+    "text",
+    "address",
+    "longitude",
+    "latitude",
+    "category",
+    "area",
+    "case_number",
+)
 
 
 def _choices(db: SessionDep) -> dict[str, object]:
@@ -35,7 +48,8 @@ def _choices(db: SessionDep) -> dict[str, object]:
         if a.level in (AreaLevel.street, AreaLevel.community)
     ]
     categories = [
-        c for c in db.scalars(select(Category).order_by(Category.sort_order, Category.code))
+        c
+        for c in db.scalars(select(Category).order_by(Category.sort_order, Category.code))
         if c.parent_id is not None or not _has_children(db, c)
     ]
     return {
@@ -46,13 +60,16 @@ def _choices(db: SessionDep) -> dict[str, object]:
 
 
 def _has_children(db: SessionDep, category: Category) -> bool:
-    return db.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None
+    return (
+        db.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None
+    )
 
 
 @router.get("/intake")
 def intake_form(request: Request, db: SessionDep, user: Intaker) -> Response:
-    return render(request, "intake/form.html",
-                  {"values": {"channel": "96310"}, "errors": {}, **_choices(db)})
+    return render(
+        request, "intake/form.html", {"values": {"channel": "96310"}, "errors": {}, **_choices(db)}
+    )
 
 
 @router.post("/intake")

@@ -32,13 +32,24 @@ class ComplaintCreate(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     category: str | None = Field(default=None, max_length=64, description="Category code")
-    area: str | None = Field(default=None, max_length=32, description="Area code (street/community)")
+    area: str | None = Field(
+        default=None, max_length=32, description="Area code (street/community)"
+    )
     case_number: str | None = Field(
         default=None, max_length=32, description="Attach to this open case instead of opening one"
     )
 
-    @field_validator("upstream_ref", "complainant_name", "complainant_phone", "title", "address",
-                     "category", "area", "case_number", mode="before")
+    @field_validator(
+        "upstream_ref",
+        "complainant_name",
+        "complainant_phone",
+        "title",
+        "address",
+        "category",
+        "area",
+        "case_number",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

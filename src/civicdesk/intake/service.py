@@ -87,12 +87,23 @@ def record_complaint(
     else:
         case = _open_case(session, data, received_at, category, place, case_prefix)
     complaint = Complaint(
-        channel_id=channel.id, upstream_ref=data.upstream_ref, received_at=received_at,
-        complainant_name=data.complainant_name, complainant_phone=data.complainant_phone,
-        title=data.title, text=data.text, address=data.address, longitude=data.longitude,
-        latitude=data.latitude, category_id=category.id if category else None,
-        area_id=place.area_id, district_id=place.district_id, street_id=place.street_id,
-        case_id=case.id, created_at=now, created_by_id=actor.id if actor else None,
+        channel_id=channel.id,
+        upstream_ref=data.upstream_ref,
+        received_at=received_at,
+        complainant_name=data.complainant_name,
+        complainant_phone=data.complainant_phone,
+        title=data.title,
+        text=data.text,
+        address=data.address,
+        longitude=data.longitude,
+        latitude=data.latitude,
+        category_id=category.id if category else None,
+        area_id=place.area_id,
+        district_id=place.district_id,
+        street_id=place.street_id,
+        case_id=case.id,
+        created_at=now,
+        created_by_id=actor.id if actor else None,
     )
     try:
         with session.begin_nested():
@@ -105,8 +116,16 @@ def record_complaint(
         return IntakeResult(again, session.get_one(Case, again.case_id), created=False)
     action = CaseAction.receive if case.complaint_count == 0 else CaseAction.attach
     case.complaint_count += 1
-    history.record(session, case, action.value, actor=actor, at=now, from_status=case.status,
-                   complaint_id=complaint.id, channel=channel.code)
+    history.record(
+        session,
+        case,
+        action.value,
+        actor=actor,
+        at=now,
+        from_status=case.status,
+        complaint_id=complaint.id,
+        channel=channel.code,
+    )
     session.flush()
     return IntakeResult(complaint, case, created=True)
 
@@ -159,10 +178,15 @@ def _open_case(
     for _ in range(NUMBER_RETRIES):
         case = Case(
             number=next_case_number(session, prefix=prefix, opened_at=received_at),
-            status=CaseStatus.received.value, title=title[:200],
-            category_id=category.id if category else None, area_id=place.area_id,
-            district_id=place.district_id, street_id=place.street_id, address=data.address,
-            opened_at=received_at, complaint_count=0,
+            status=CaseStatus.received.value,
+            title=title[:200],
+            category_id=category.id if category else None,
+            area_id=place.area_id,
+            district_id=place.district_id,
+            street_id=place.street_id,
+            address=data.address,
+            opened_at=received_at,
+            complaint_count=0,
         )
         try:
             with session.begin_nested():

@@ -40,7 +40,9 @@ def area_by_code(session: Session, code: str) -> Area | None:
 def districts(session: Session) -> list[Area]:
     return list(
         session.scalars(
-            select(Area).where(Area.level == AreaLevel.district).order_by(Area.sort_order, Area.code)
+            select(Area)
+            .where(Area.level == AreaLevel.district)
+            .order_by(Area.sort_order, Area.code)
         )
     )
 

@@ -44,10 +44,22 @@ def _write(report: SummaryReport, stream: IO[str]) -> None:
     stream.write(BOM)
     out = csv.writer(stream, lineterminator="\r\n")
     out.writerow(["投诉情况汇总", report.area.name])
-    out.writerow(["统计期间", report.period.label(), report.period.start.isoformat(),
-                  report.period.end.isoformat()])
-    out.writerow(["去年同期", report.baseline.label(), report.baseline.start.isoformat(),
-                  report.baseline.end.isoformat()])
+    out.writerow(
+        [
+            "统计期间",
+            report.period.label(),
+            report.period.start.isoformat(),
+            report.period.end.isoformat(),
+        ]
+    )
+    out.writerow(
+        [
+            "去年同期",
+            report.baseline.label(),
+            report.baseline.start.isoformat(),
+            report.baseline.end.isoformat(),
+        ]
+    )
     out.writerow(["说明", narrative(report)])
     out.writerow([])
     out.writerow(["指标", *COLUMNS])
@@ -61,8 +73,10 @@ def _write(report: SummaryReport, stream: IO[str]) -> None:
     out.writerow(["类别", *COLUMNS, "热点", "大类"])
     _rows(
         out,
-        ((r.name, r.complaints, ["是" if r.hotspot else "", r.group_name])
-         for r in report.categories),
+        (
+            (r.name, r.complaints, ["是" if r.hotspot else "", r.group_name])
+            for r in report.categories
+        ),
         report.total,
     )
     out.writerow([])
@@ -70,9 +84,7 @@ def _write(report: SummaryReport, stream: IO[str]) -> None:
     _rows(out, ((r.name, r.complaints, []) for r in report.category_groups), report.total)
 
 
-def _rows(
-    out: Any, rows: Iterable[tuple[str, Comparison, list[str]]], total: Comparison
-) -> None:
+def _rows(out: Any, rows: Iterable[tuple[str, Comparison, list[str]]], total: Comparison) -> None:
     for name, value, extra in rows:
         out.writerow([name, *_figures(value), *extra])
     out.writerow(["合计", *_figures(total)])

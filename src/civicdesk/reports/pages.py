@@ -21,9 +21,7 @@ from civicdesk.reports.summary import SummaryReport, root_area, summary
 from civicdesk.web.deps import NowDep, SessionDep, render, require_roles
 
 router = APIRouter(include_in_schema=False)
-ReportViewer = Annotated[
-    User, Depends(require_roles(Role.leader, Role.dispatcher, Role.admin))
-]
+ReportViewer = Annotated[User, Depends(require_roles(Role.leader, Role.dispatcher, Role.admin))]
 DateFrom = Annotated[str, Query(alias="from")]
 DateTo = Annotated[str, Query(alias="to")]
 
@@ -48,16 +46,22 @@ def summary_page(
 ) -> Response:
     params = {"from": date_from, "to": date_to, "area": area}
     context: dict[str, object] = {
-        "params": params, "root": root_area(db), "areas": _area_choices(db),
+        "params": params,
+        "root": root_area(db),
+        "areas": _area_choices(db),
     }
     try:
         report = _report(db, now, date_from, date_to, area)
     except (InvalidInput, NotFound) as exc:
         # A bad date or area is shown beside the form, which keeps what was typed.
-        return render(request, "reports/summary.html", context | {"error": exc.message},
-                      status_code=422)
-    filled = {"from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
-              "area": area}
+        return render(
+            request, "reports/summary.html", context | {"error": exc.message}, status_code=422
+        )
+    filled = {
+        "from": report.period.start.isoformat(),
+        "to": report.period.end.isoformat(),
+        "area": area,
+    }
     context |= {
         "params": filled,
         "report": report,

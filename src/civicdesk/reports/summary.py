@@ -152,22 +152,38 @@ class SummaryReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
-                       "label": self.period.label()},
-            "baseline": {"from": self.baseline.start.isoformat(),
-                         "to": self.baseline.end.isoformat(), "label": self.baseline.label()},
+            "period": {
+                "from": self.period.start.isoformat(),
+                "to": self.period.end.isoformat(),
+                "label": self.period.label(),
+            },
+            "baseline": {
+                "from": self.baseline.start.isoformat(),
+                "to": self.baseline.end.isoformat(),
+                "label": self.baseline.label(),
+            },
             "area": vars(self.area),
             "total": self.total.to_dict(),
             "hotspot": self.hotspot.to_dict() | {"categories": list(self.hotspot_categories)},
             "child_level": self.child_level,
             "areas": [
-                {"code": r.code, "name": r.name, "short_name": r.short_name,
-                 **r.complaints.to_dict()}
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "short_name": r.short_name,
+                    **r.complaints.to_dict(),
+                }
                 for r in self.areas
             ],
             "categories": [
-                {"code": r.code, "name": r.name, "hotspot": r.hotspot, "group_code": r.group_code,
-                 "group_name": r.group_name, **r.complaints.to_dict()}
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "hotspot": r.hotspot,
+                    "group_code": r.group_code,
+                    "group_name": r.group_name,
+                    **r.complaints.to_dict(),
+                }
                 for r in self.categories
             ],
             "category_groups": [
@@ -218,7 +234,7 @@ def count_complaints(
         key = values.pop(0) if group_by is not None else None
         counts = {}
         for m_index, measure in enumerate(measures):
-            chunk = values[m_index * len(periods):(m_index + 1) * len(periods)]
+            chunk = values[m_index * len(periods) : (m_index + 1) * len(periods)]
             counts[measure.key] = tuple(int(v or 0) for v in chunk)
         result[key] = counts
     return result
@@ -375,7 +391,11 @@ def _area_rows(
     if column is None or not children:
         return None, ()
     counts = count_complaints(
-        session, measures=(COMPLAINTS,), periods=periods, context=context, scope=scope,
+        session,
+        measures=(COMPLAINTS,),
+        periods=periods,
+        context=context,
+        scope=scope,
         group_by=column,
     )
     rows = [
@@ -397,7 +417,11 @@ def _category_rows(
     scope: Sequence[ColumnElement[bool]],
 ) -> tuple[CategoryRow, ...]:
     counts = count_complaints(
-        session, measures=(COMPLAINTS,), periods=periods, context=context, scope=scope,
+        session,
+        measures=(COMPLAINTS,),
+        periods=periods,
+        context=context,
+        scope=scope,
         group_by=Complaint.category_id,
     )
     shown = set(counts) - {None}
@@ -418,9 +442,7 @@ def _category_rows(
         )
     uncategorised = _comparison(counts.get(None, {}).get(COMPLAINTS.key))
     if uncategorised != ZERO:
-        rows.append(
-            CategoryRow(None, UNCATEGORISED, False, None, UNCATEGORISED, uncategorised)
-        )
+        rows.append(CategoryRow(None, UNCATEGORISED, False, None, UNCATEGORISED, uncategorised))
     return tuple(rows)
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from civicdesk.accounts.models import User
 from civicdesk.accounts.service import resolve_session
 from civicdesk.clock import to_local
-from civicdesk.db import begin_for_writing
 from civicdesk.core.calendar import WorkCalendar
+from civicdesk.db import begin_for_writing
 from civicdesk.errors import AuthenticationRequired, PermissionDenied
 from civicdesk.web import i18n
 
@@ -86,7 +86,8 @@ def get_optional_user(request: Request, db: SessionDep, now: NowDep) -> User | N
     user = resolve_session(db, token=token, now=now) if token else None
     request.state.user = (
         UserView(user.id, user.username, user.display_name, user.role, user.unit_id)
-        if user else None
+        if user
+        else None
     )
     return user
 

@@ -59,27 +59,41 @@ def import_file(
         except ValueError:
             known = "、".join(refs.lookups.channels)
             raise UnreadableFile(f"未知渠道：{channel}（--channel）；可用的渠道：{known}") from None
-    report = ImportReport(filename=(filename or path.name)[:255], sha256=file_sha256(path),
-                          dry_run=dry_run)
+    report = ImportReport(
+        filename=(filename or path.name)[:255], sha256=file_sha256(path), dry_run=dry_run
+    )
     with open_table(path, sheet=sheet) as table:
         check_columns(table, default_channel=channel)
         report.encoding, report.sheet, report.headers = table.encoding, table.sheet, table.headers
         report.columns = {f: table.headers[i] for f, i in table.columns.items()}
         report.ignored_columns = table.ignored
-        plan = plan_import(session, table, report, refs=refs, default_channel=channel, now=now,
-                           progress=progress)
+        plan = plan_import(
+            session, table, report, refs=refs, default_channel=channel, now=now, progress=progress
+        )
     report.previous_import = _previous_import(session, report.sha256)
     report.read_seconds = time.perf_counter() - started
     if dry_run or (report.errors and not skip_invalid):
         return report
     started = time.perf_counter()
-    batch = ImportBatch(filename=report.filename, sha256=report.sha256, started_at=now,
-                        actor_id=actor.id if actor else None, rows_total=report.rows_read)
+    batch = ImportBatch(
+        filename=report.filename,
+        sha256=report.sha256,
+        started_at=now,
+        actor_id=actor.id if actor else None,
+        rows_total=report.rows_read,
+    )
     session.add(batch)
     session.flush()
-    _write_with_retries(session, plan, batch_id=batch.id, actor=actor, now=now,
-                        prefix=case_prefix or _case_prefix(session), progress=progress,
-                        writer=write_rows if bulk else write_rows_one_by_one)
+    _write_with_retries(
+        session,
+        plan,
+        batch_id=batch.id,
+        actor=actor,
+        now=now,
+        prefix=case_prefix or _case_prefix(session),
+        progress=progress,
+        writer=write_rows if bulk else write_rows_one_by_one,
+    )
     batch.rows_imported, batch.rows_already_present = report.imported, report.already_present
     report.write_seconds = time.perf_counter() - started
     # The injected clock gives the start; the batch's end is the start plus the time it took.
@@ -90,17 +104,31 @@ def import_file(
     return report
 
 
-def _write_with_retries(session: Session, plan: Plan, *, batch_id: int, actor: User | None,
-                        now: datetime, prefix: str, progress: Progress | None,
-                        writer: Callable[..., int]) -> None:
+def _write_with_retries(
+    session: Session,
+    plan: Plan,
+    *,
+    batch_id: int,
+    actor: User | None,
+    now: datetime,
+    prefix: str,
+    progress: Progress | None,
+    writer: Callable[..., int],
+) -> None:
     # Another writer (the web intake) may take a case number of the same day, or record one of
     # the file's tickets, while this import runs: re-check and re-allocate, a few times.
     for attempt in range(WRITE_RETRIES):
         try:
             with session.begin_nested():
-                plan.report.imported = writer(session, plan.valid, batch_id=batch_id,
-                                              actor=actor, now=now, case_prefix=prefix,
-                                              progress=progress)
+                plan.report.imported = writer(
+                    session,
+                    plan.valid,
+                    batch_id=batch_id,
+                    actor=actor,
+                    now=now,
+                    case_prefix=prefix,
+                    progress=progress,
+                )
             return
         except IntegrityError:
             if attempt == WRITE_RETRIES - 1:
@@ -109,9 +137,11 @@ def _write_with_retries(session: Session, plan: Plan, *, batch_id: int, actor: U
             for item in plan.valid:
                 if (item.channel.id, item.data.upstream_ref or "") in present:
                     plan.report.skipped.append(
-                        Skipped(item.row, item.data.upstream_ref or "", "已存在，跳过"))
-            plan.valid = [v for v in plan.valid
-                          if (v.channel.id, v.data.upstream_ref or "") not in present]
+                        Skipped(item.row, item.data.upstream_ref or "", "已存在，跳过")
+                    )
+            plan.valid = [
+                v for v in plan.valid if (v.channel.id, v.data.upstream_ref or "") not in present
+            ]
 
 
 def _case_prefix(session: Session) -> str:
@@ -124,6 +154,7 @@ def _previous_import(session: Session, sha256: str) -> tuple[int, datetime] | No
     row = session.execute(
         select(ImportBatch.id, ImportBatch.finished_at)
         .where(ImportBatch.sha256 == sha256, ImportBatch.finished_at.is_not(None))
-        .order_by(ImportBatch.id.desc()).limit(1)
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
     ).first()
     return (row[0], row[1]) if row else None

@@ -19,19 +19,58 @@ import charset_normalizer
 
 from civicdesk.intake.importing.report import UnreadableFile
 
-FIELDS = ("channel", "upstream_ref", "received_at", "complainant_name", "complainant_phone",
-          "title", "text", "address", "longitude", "latitude", "category", "area")
-LABELS = {"channel": "渠道", "upstream_ref": "工单号", "received_at": "来电时间",
-          "complainant_name": "投诉人", "complainant_phone": "联系电话", "title": "标题",
-          "text": "投诉内容", "address": "地址", "longitude": "经度", "latitude": "纬度",
-          "category": "类别", "area": "区域"}
+FIELDS = (
+    "channel",
+    "upstream_ref",
+    "received_at",
+    "complainant_name",
+    "complainant_phone",
+    "title",
+    "text",
+    "address",
+    "longitude",
+    "latitude",
+    "category",
+    "area",
+)
+LABELS = {
+    "channel": "渠道",
+    "upstream_ref": "工单号",
+    "received_at": "来电时间",
+    "complainant_name": "投诉人",
+    "complainant_phone": "联系电话",
+    "title": "标题",
+    "text": "投诉内容",
+    "address": "地址",
+    "longitude": "经度",
+    "latitude": "纬度",
+    "category": "类别",
+    "area": "区域",
+}
 # Header names as hotline exports write them; matched after _normalise_header.
 ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("渠道", "来源", "来源渠道", "投诉渠道", "渠道代码"),
-    "upstream_ref": ("工单号", "来源工单号", "编号", "工单编号", "来源编号", "流水号", "受理编号",
-                     "ref", "ticket"),
-    "received_at": ("来电时间", "受理时间", "投诉时间", "登记时间", "来信时间", "反映时间",
-                    "received", "time"),
+    "upstream_ref": (
+        "工单号",
+        "来源工单号",
+        "编号",
+        "工单编号",
+        "来源编号",
+        "流水号",
+        "受理编号",
+        "ref",
+        "ticket",
+    ),
+    "received_at": (
+        "来电时间",
+        "受理时间",
+        "投诉时间",
+        "登记时间",
+        "来信时间",
+        "反映时间",
+        "received",
+        "time",
+    ),
     "complainant_name": ("投诉人", "姓名", "投诉人姓名", "来电人", "联系人", "name"),
     "complainant_phone": ("联系电话", "电话", "手机", "手机号", "来电号码", "投诉人电话", "phone"),
     "title": ("标题", "主题", "工单标题"),
@@ -109,8 +148,13 @@ def detect_encoding(path: Path) -> str:
     if _decodes(path, "gb18030") and _plausible_gb(path):
         return "gb18030"
     guess = charset_normalizer.from_path(path).best()
-    if guess is not None and guess.encoding in ACCEPTED_GUESSES and guess.percent_chaos < 5 \
-            and _decodes(path, guess.encoding) and _mostly_chinese(path, guess.encoding):
+    if (
+        guess is not None
+        and guess.encoding in ACCEPTED_GUESSES
+        and guess.percent_chaos < 5
+        and _decodes(path, guess.encoding)
+        and _mostly_chinese(path, guess.encoding)
+    ):
         return guess.encoding
     raise UnreadableFile(
         "无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030。请在 Excel 或 WPS 中"
@@ -146,8 +190,11 @@ def _mostly_chinese(path: Path, encoding: str) -> bool:
     with path.open("rb") as handle:
         sample = handle.read(1 << 20).decode(encoding, errors="ignore")
     wide = [ch for ch in sample if ch > "\x7f"]
-    chinese = sum(1 for ch in wide if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
-                  or "\uff00" <= ch <= "\uffef")
+    chinese = sum(
+        1
+        for ch in wide
+        if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+    )
     return not wide or chinese / len(wide) >= GB_PLAUSIBLE
 
 
@@ -206,7 +253,8 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[str, Iterator[An
             book = load_workbook(handle, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
             raise UnreadableFile(
-                f"无法读取Excel文件（{type(exc).__name__}）：不是有效的 .xlsx 文件") from None
+                f"无法读取Excel文件（{type(exc).__name__}）：不是有效的 .xlsx 文件"
+            ) from None
         try:
             if sheet is not None and sheet not in book.sheetnames:
                 names = "、".join(book.sheetnames)
@@ -219,8 +267,9 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[str, Iterator[An
             book.close()
 
 
-def _table(rows: Iterator[tuple[int, Sequence[Any]]], *, encoding: str | None,
-           sheet: str | None) -> Table:
+def _table(
+    rows: Iterator[tuple[int, Sequence[Any]]], *, encoding: str | None, sheet: str | None
+) -> Table:
     scanned: list[tuple[int, Sequence[Any]]] = []
     header: tuple[int, Sequence[Any]] | None = None
     for number, cells in rows:
@@ -238,17 +287,20 @@ def _table(rows: Iterator[tuple[int, Sequence[Any]]], *, encoding: str | None,
     headers = [cell_text(h) or "" for h in cells]
     columns, ignored, clashes = _map_headers(headers)
     if clashes:
-        detail = "；".join(f"{'、'.join(names)} 都对应“{LABELS[name]}”"
-                          for name, names in clashes.items())
-        raise UnreadableFile(f"列重复：{detail}。请删除或改名其中一列",
-                             columns_found=[h for h in headers if h])
+        detail = "；".join(
+            f"{'、'.join(names)} 都对应“{LABELS[name]}”" for name, names in clashes.items()
+        )
+        raise UnreadableFile(
+            f"列重复：{detail}。请删除或改名其中一列", columns_found=[h for h in headers if h]
+        )
     pending = [(n, c) for n, c in scanned if n > header_row]
     data = _chain(pending, ((n, c) for n, c in rows if not _blank(c)))
     return Table(headers, header_row, columns, ignored, data, encoding, sheet)
 
 
-def _chain(first: list[tuple[int, Sequence[Any]]], rest: Iterator[tuple[int, Sequence[Any]]]
-           ) -> Iterator[tuple[int, Sequence[Any]]]:
+def _chain(
+    first: list[tuple[int, Sequence[Any]]], rest: Iterator[tuple[int, Sequence[Any]]]
+) -> Iterator[tuple[int, Sequence[Any]]]:
     yield from first
     yield from rest
 
@@ -264,8 +316,11 @@ def check_columns(table: Table, *, default_channel: str | None) -> None:
         names = "、".join(f"{LABELS[f]}（{f}）" for f in missing)
         hint = "；没有渠道列时请用 --channel 指定渠道" if "channel" in missing else ""
         found = [h for h in table.headers if h]
-        raise UnreadableFile(f"缺少必需的列：{names}{hint}。文件中的列（第{table.header_row}行）："
-                             + "、".join(found), columns_found=found)
+        raise UnreadableFile(
+            f"缺少必需的列：{names}{hint}。文件中的列（第{table.header_row}行）："
+            + "、".join(found),
+            columns_found=found,
+        )
 
 
 def cell_text(value: Any) -> str | None:

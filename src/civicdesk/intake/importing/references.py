@@ -70,9 +70,12 @@ class AreaIndex:
         # "西湖区西溪街道", "西湖区/西溪街道": a parent's name, then a name below it.
         for name, parents in self.by_name.items():
             if len(name) >= 2 and text.startswith(name) and len(text) > len(name):
-                rest = text[len(name):].strip(" /-·、,，")
-                below = [a for a in self.by_name.get(rest, [])
-                         if any(self._is_below(a, p) for p in parents)]
+                rest = text[len(name) :].strip(" /-·、,，")
+                below = [
+                    a
+                    for a in self.by_name.get(rest, [])
+                    if any(self._is_below(a, p) for p in parents)
+                ]
                 if below:
                     return below
         return []
@@ -121,8 +124,12 @@ class References:
         category_names: dict[str, list[Any]] = {}
         for category in lookups.categories.values():
             category_names.setdefault(category.name, []).append(category)
-        return cls(lookups, AreaIndex(session),
-                   {c.name: c for c in lookups.channels.values()}, category_names)
+        return cls(
+            lookups,
+            AreaIndex(session),
+            {c.name: c for c in lookups.channels.values()},
+            category_names,
+        )
 
     def channel(self, text: str) -> Channel:
         found = self.lookups.channels.get(text) or self.channel_names.get(text)

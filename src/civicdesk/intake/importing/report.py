@@ -28,8 +28,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.message}" if self.column else \
-            f"第{self.row}行：{self.message}"
+        return (
+            f"第{self.row}行 {self.column}：{self.message}"
+            if self.column
+            else f"第{self.row}行：{self.message}"
+        )
 
 
 @dataclass(frozen=True)

@@ -108,15 +108,30 @@ class Valid:
     received_at: datetime  # aware, UTC
 
 
-def validate_row(number: int, cells: Sequence[Any], table: Table, refs: References, *,
-                 default_channel: str | None, now: datetime) -> tuple[Valid | None, list[RowError]]:
+def validate_row(
+    number: int,
+    cells: Sequence[Any],
+    table: Table,
+    refs: References,
+    *,
+    default_channel: str | None,
+    now: datetime,
+) -> tuple[Valid | None, list[RowError]]:
     """One row checked against ComplaintCreate and the reference data; every problem listed."""
     raw = {f: (cells[i] if i < len(cells) else None) for f, i in table.columns.items()}
     problems = _Problems(number, table)
     fail = problems.add
-    values: dict[str, Any] = {name: cell_text(raw.get(name)) for name in
-                              ("upstream_ref", "complainant_name", "complainant_phone", "title",
-                               "text", "address")}
+    values: dict[str, Any] = {
+        name: cell_text(raw.get(name))
+        for name in (
+            "upstream_ref",
+            "complainant_name",
+            "complainant_phone",
+            "title",
+            "text",
+            "address",
+        )
+    }
     channel_text = cell_text(raw.get("channel")) or default_channel
     channel = _resolve(fail, "channel", channel_text, refs.channel)
     values["channel"] = channel.code if channel else "?"  # a bad channel is reported above
@@ -124,8 +139,10 @@ def validate_row(number: int, cells: Sequence[Any], table: Table, refs: Referenc
     if ref is None:
         fail("upstream_ref", "不能为空（批量导入靠工单号识别重复，以免重复导入）")
     elif EXCEL_SCIENTIFIC.match(ref):
-        fail("upstream_ref", f"工单号被 Excel 显示为科学计数法 {ref}，数字已丢失，"
-                             "请把该列设为文本格式后重新导出")
+        fail(
+            "upstream_ref",
+            f"工单号被 Excel 显示为科学计数法 {ref}，数字已丢失，请把该列设为文本格式后重新导出",
+        )
     if cell_text(raw.get("received_at")) is None:
         fail("received_at", "不能为空")
     else:
@@ -142,7 +159,8 @@ def validate_row(number: int, cells: Sequence[Any], table: Table, refs: Referenc
             name = str(error["loc"][0]) if error["loc"] else None
             # A value already reported (e.g. an unparsable longitude) is not reported twice.
             if name not in problems.fields and not (
-                    name is None and problems.fields & {"longitude", "latitude"}):
+                name is None and problems.fields & {"longitude", "latitude"}
+            ):
                 fail(name, _pydantic_message(error))
         return None, problems.in_column_order()
     if problems.fields or channel is None:
@@ -153,8 +171,14 @@ def validate_row(number: int, cells: Sequence[Any], table: Table, refs: Referenc
         fail("received_at", f"{exc.message}：{cell_text(raw['received_at'])}")
         return None, problems.in_column_order()
     category = refs.lookups.categories.get(data.category) if data.category else None
-    return Valid(number, data, channel, category.id if category else None,
-                 refs.areas.placement(area), received_at), []
+    return Valid(
+        number,
+        data,
+        channel,
+        category.id if category else None,
+        refs.areas.placement(area),
+        received_at,
+    ), []
 
 
 class _Problems:
@@ -177,8 +201,9 @@ class _Problems:
         return [error for _, error in sorted(self.found, key=lambda item: item[0])]
 
 
-def _resolve(fail: Callable[[str, str], None], name: str, value: Any,
-             parse: Callable[[Any], Any]) -> Any:
+def _resolve(
+    fail: Callable[[str, str], None], name: str, value: Any, parse: Callable[[Any], Any]
+) -> Any:
     if value is None:
         return None
     try:
@@ -194,14 +219,22 @@ class Plan:
     valid: list[Valid]
 
 
-def plan_import(session: Session, table: Table, report: ImportReport, *, refs: References,
-                default_channel: str | None, now: datetime,
-                progress: Progress | None = None) -> Plan:
+def plan_import(
+    session: Session,
+    table: Table,
+    report: ImportReport,
+    *,
+    refs: References,
+    default_channel: str | None,
+    now: datetime,
+    progress: Progress | None = None,
+) -> Plan:
     """Validate every row in memory and sort rows into new, already present and failed."""
     candidates: list[Valid] = []
     for count, (number, cells) in enumerate(table.rows, start=1):
-        valid, errors = validate_row(number, cells, table, refs, default_channel=default_channel,
-                                     now=now)
+        valid, errors = validate_row(
+            number, cells, table, refs, default_channel=default_channel, now=now
+        )
         if valid is not None:
             candidates.append(valid)
         else:
@@ -238,6 +271,7 @@ def existing_refs(session: Session, rows: Sequence[Valid]) -> set[tuple[int, str
         for start in range(0, len(unique), 5000):
             query = select(Complaint.upstream_ref).where(
                 Complaint.channel_id == channel_id,
-                Complaint.upstream_ref.in_(unique[start:start + 5000]))
+                Complaint.upstream_ref.in_(unique[start : start + 5000]),
+            )
             found.update((channel_id, ref) for ref in session.scalars(query) if ref is not None)
     return found

@@ -47,10 +47,15 @@ def _copy(session: Session, table: SqlTable, rows: list[dict[str, Any]]) -> None
     # slow to prepare client-side. COPY bypasses SQLAlchemy's column types, so this does their
     # work: aware datetimes in UTC (UTCDateTime), JSON as text, scalar column defaults.
     columns = [c for c in table.columns if not c.primary_key]
-    defaults = {c.key: c.default.arg for c in columns  # type: ignore[attr-defined]
-                if c.default is not None and c.default.is_scalar}
-    convert = [_utc if isinstance(c.type, UTCDateTime) else
-               _json if isinstance(c.type, JSON) else None for c in columns]
+    defaults = {
+        c.key: c.default.arg
+        for c in columns  # type: ignore[attr-defined]
+        if c.default is not None and c.default.is_scalar
+    }
+    convert = [
+        _utc if isinstance(c.type, UTCDateTime) else _json if isinstance(c.type, JSON) else None
+        for c in columns
+    ]
     names = ", ".join(f'"{c.name}"' for c in columns)
     connection = session.connection().connection.dbapi_connection
     assert connection is not None
@@ -59,8 +64,12 @@ def _copy(session: Session, table: SqlTable, rows: list[dict[str, Any]]) -> None
         with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
             for row in rows:
                 values = [row[c.key] if c.key in row else defaults.get(c.key) for c in columns]
-                copy.write_row([f(v) if f and v is not None else v
-                                for f, v in zip(convert, values, strict=True)])
+                copy.write_row(
+                    [
+                        f(v) if f and v is not None else v
+                        for f, v in zip(convert, values, strict=True)
+                    ]
+                )
     except pg_errors.IntegrityError as exc:  # as SQLAlchemy would have raised it
         raise IntegrityError(statement, None, exc) from exc
 
@@ -84,14 +93,21 @@ class CaseNumbers:
         head = day_prefix(self.prefix, opened_at)
         if head not in self.last:
             number = next_case_number(self.session, prefix=self.prefix, opened_at=opened_at)
-            self.last[head] = int(number[len(head):]) - 1
+            self.last[head] = int(number[len(head) :]) - 1
         self.last[head] += 1
         return f"{head}{self.last[head]:0{SEQ_DIGITS}d}"
 
 
-def write_rows(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
-               actor: User | None, now: datetime, case_prefix: str,
-               progress: Progress | None = None) -> int:
+def write_rows(
+    session: Session,
+    rows: Sequence[Valid],
+    *,
+    batch_id: int | None,
+    actor: User | None,
+    now: datetime,
+    case_prefix: str,
+    progress: Progress | None = None,
+) -> int:
     """Bulk-insert one case, one complaint and one "receive" event per row, as record_complaint
     would for a complaint that opens a case. Returns the number of complaints written."""
     numbers = CaseNumbers(session, case_prefix)
@@ -99,45 +115,78 @@ def write_rows(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
     status = CaseStatus.received.value
     done = 0
     for start in range(0, len(rows), WRITE_CHUNK):
-        chunk = rows[start:start + WRITE_CHUNK]
+        chunk = rows[start : start + WRITE_CHUNK]
         case_rows = [_case_row(item, numbers.next(item.received_at), status) for item in chunk]
         _insert(session, CASES, case_rows)
         # Read the ids back by the unique keys just written (case number; a complaint's new
         # case) rather than with RETURNING: SQLite cannot order a multi-row RETURNING, so
         # SQLAlchemy would fall back to one statement per row.
         numbers_ = [row["number"] for row in case_rows]
-        by_number = {number: id_ for number, id_ in session.execute(
-            select(CASES.c.number, CASES.c.id).where(CASES.c.number.in_(numbers_)))}
+        by_number = {
+            number: id_
+            for number, id_ in session.execute(
+                select(CASES.c.number, CASES.c.id).where(CASES.c.number.in_(numbers_))
+            )
+        }
         case_ids = [by_number[number] for number in numbers_]
-        _insert(session, COMPLAINTS, [
-            _complaint_row(item, case_id, batch_id, actor_id, now)
-            for item, case_id in zip(chunk, case_ids, strict=True)])
-        by_case = {case_id: id_ for case_id, id_ in session.execute(
-            select(COMPLAINTS.c.case_id, COMPLAINTS.c.id)
-            .where(COMPLAINTS.c.case_id.in_(case_ids)))}
-        _insert(session, EVENTS, [
-            {"case_id": case_id, "at": now, "actor_id": actor_id,
-             "action": CaseAction.receive.value, "from_status": status, "to_status": status,
-             "note": None, "unit_id": None,
-             "data": {"complaint_id": by_case[case_id], "channel": item.channel.code}}
-            for item, case_id in zip(chunk, case_ids, strict=True)
-        ])
+        _insert(
+            session,
+            COMPLAINTS,
+            [
+                _complaint_row(item, case_id, batch_id, actor_id, now)
+                for item, case_id in zip(chunk, case_ids, strict=True)
+            ],
+        )
+        by_case = {
+            case_id: id_
+            for case_id, id_ in session.execute(
+                select(COMPLAINTS.c.case_id, COMPLAINTS.c.id).where(
+                    COMPLAINTS.c.case_id.in_(case_ids)
+                )
+            )
+        }
+        _insert(
+            session,
+            EVENTS,
+            [
+                {
+                    "case_id": case_id,
+                    "at": now,
+                    "actor_id": actor_id,
+                    "action": CaseAction.receive.value,
+                    "from_status": status,
+                    "to_status": status,
+                    "note": None,
+                    "unit_id": None,
+                    "data": {"complaint_id": by_case[case_id], "channel": item.channel.code},
+                }
+                for item, case_id in zip(chunk, case_ids, strict=True)
+            ],
+        )
         done += len(chunk)
         if progress:
             progress("write", done, len(rows))
     return done
 
 
-def write_rows_one_by_one(session: Session, rows: Sequence[Valid], *, batch_id: int | None,
-                          actor: User | None, now: datetime, case_prefix: str,
-                          progress: Progress | None = None) -> int:
+def write_rows_one_by_one(
+    session: Session,
+    rows: Sequence[Valid],
+    *,
+    batch_id: int | None,
+    actor: User | None,
+    now: datetime,
+    case_prefix: str,
+    progress: Progress | None = None,
+) -> int:
     """The reference path: ``record_complaint`` per row, a few queries each. The bulk path must
     give the same rows (tests/intake/test_importer.py); the benchmark's baseline."""
     lookups = Lookups.load(session)
     done = 0
     for item in rows:
-        result = record_complaint(session, item.data, actor=actor, now=now,
-                                  case_prefix=case_prefix, lookups=lookups)
+        result = record_complaint(
+            session, item.data, actor=actor, now=now, case_prefix=case_prefix, lookups=lookups
+        )
         if result.created:
             result.complaint.import_batch_id = batch_id
             done += 1
@@ -150,20 +199,41 @@ def write_rows_one_by_one(session: Session, rows: Sequence[Valid], *, batch_id: 
 def _case_row(item: Valid, number: str, status: str) -> dict[str, Any]:
     data = item.data
     title = data.title or data.text[:TITLE_LENGTH]
-    return {"number": number, "status": status, "title": title[:200],
-            "category_id": item.category_id, "area_id": item.place.area_id,
-            "district_id": item.place.district_id, "street_id": item.place.street_id,
-            "address": data.address, "opened_at": item.received_at, "complaint_count": 1}
+    return {
+        "number": number,
+        "status": status,
+        "title": title[:200],
+        "category_id": item.category_id,
+        "area_id": item.place.area_id,
+        "district_id": item.place.district_id,
+        "street_id": item.place.street_id,
+        "address": data.address,
+        "opened_at": item.received_at,
+        "complaint_count": 1,
+    }
 
 
-def _complaint_row(item: Valid, case_id: int, batch_id: int | None, actor_id: int | None,
-                   now: datetime) -> dict[str, Any]:
+def _complaint_row(
+    item: Valid, case_id: int, batch_id: int | None, actor_id: int | None, now: datetime
+) -> dict[str, Any]:
     data = item.data
-    return {"channel_id": item.channel.id, "upstream_ref": data.upstream_ref,
-            "received_at": item.received_at, "complainant_name": data.complainant_name,
-            "complainant_phone": data.complainant_phone, "title": data.title, "text": data.text,
-            "address": data.address, "longitude": data.longitude, "latitude": data.latitude,
-            "category_id": item.category_id, "area_id": item.place.area_id,
-            "district_id": item.place.district_id, "street_id": item.place.street_id,
-            "case_id": case_id, "import_batch_id": batch_id, "created_at": now,
-            "created_by_id": actor_id}
+    return {
+        "channel_id": item.channel.id,
+        "upstream_ref": data.upstream_ref,
+        "received_at": item.received_at,
+        "complainant_name": data.complainant_name,
+        "complainant_phone": data.complainant_phone,
+        "title": data.title,
+        "text": data.text,
+        "address": data.address,
+        "longitude": data.longitude,
+        "latitude": data.latitude,
+        "category_id": item.category_id,
+        "area_id": item.place.area_id,
+        "district_id": item.place.district_id,
+        "street_id": item.place.street_id,
+        "case_id": case_id,
+        "import_batch_id": batch_id,
+        "created_at": now,
+        "created_by_id": actor_id,
+    }

@@ -1,0 +1,31 @@
+"""Run every benchmark of the foundation and write their JSON under benchmarks/results/.
+
+PostgreSQL figures use a scratch database on the local server (dropped and recreated).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PG = os.environ.get("CIVICDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/civicdesk_bench")
+
+
+def run(module: str, *args: str) -> None:
+    print(f"== {module} {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args], cwd=ROOT, check=True)
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    run("bench_intake", "--pg", PG, "--out", str(RESULTS / "intake.json"))
+    run("bench_import", "--pg", PG, "--out", str(RESULTS / "import.json"))
+    run("bench_demo", "--out", str(RESULTS / "demo.json"))
+
+
+if __name__ == "__main__":
+    main()
