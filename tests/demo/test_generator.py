@@ -40,6 +40,8 @@ from civicdesk.demo.models import PlantedRepeat
 from civicdesk.intake.models import Channel, Complaint
 from civicdesk.migrate import upgrade
 from civicdesk.org.models import Area, Unit
+from civicdesk.reports.narrative import narrative
+from civicdesk.reports.summary import summary
 from civicdesk.taxonomy.models import Category
 
 SEED, YEAR, TODAY, SCALE = 7, 2026, date(2026, 10, 1), 0.02
@@ -59,23 +61,39 @@ class History:
 
 
 def _load(session: Session, stats: HistoryStats, after: dict[str, int]) -> History:
-    complaints = list(session.scalars(select(Complaint).where(Complaint.id > after["complaint"])
-                                      .order_by(Complaint.id)))
+    complaints = list(
+        session.scalars(
+            select(Complaint).where(Complaint.id > after["complaint"]).order_by(Complaint.id)
+        )
+    )
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id > after["case"]))}
     events: dict[int, list[CaseEvent]] = defaultdict(list)
-    for event in session.scalars(select(CaseEvent).where(CaseEvent.id > after["event"])
-                                 .order_by(CaseEvent.id)):
+    for event in session.scalars(
+        select(CaseEvent).where(CaseEvent.id > after["event"]).order_by(CaseEvent.id)
+    ):
         events[event.case_id].append(event)
-    planted = list(session.scalars(select(PlantedRepeat).where(
-        PlantedRepeat.complaint_id > after["complaint"])))
-    return History(session, stats, complaints, cases, events, planted,
-                   {c.id: c for c in session.scalars(select(Category))},
-                   {c.id: c for c in session.scalars(select(Channel))})
+    planted = list(
+        session.scalars(
+            select(PlantedRepeat).where(PlantedRepeat.complaint_id > after["complaint"])
+        )
+    )
+    return History(
+        session,
+        stats,
+        complaints,
+        cases,
+        events,
+        planted,
+        {c.id: c for c in session.scalars(select(Category))},
+        {c.id: c for c in session.scalars(select(Channel))},
+    )
 
 
 def _max_ids(session: Session) -> dict[str, int]:
-    return {name: session.scalar(select(func.max(model.id))) or 0
-            for name, model in (("complaint", Complaint), ("case", Case), ("event", CaseEvent))}
+    return {
+        name: session.scalar(select(func.max(model.id))) or 0
+        for name, model in (("complaint", Complaint), ("case", Case), ("event", CaseEvent))
+    }
 
 
 def _generate(session: Session) -> tuple[HistoryStats, dict[str, int]]:
@@ -89,8 +107,9 @@ def _generate(session: Session) -> tuple[HistoryStats, dict[str, int]]:
 def history(engine: Engine) -> Iterator[History]:
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         stats, after = _generate(session)
         yield _load(session, stats, after)
@@ -177,7 +196,8 @@ def test_repeat_kinds_match_the_case_they_joined_or_opened(history: History) -> 
     for planted in history.planted:
         complaint = by_id[planted.complaint_id]
         earlier = [by_id[planted.original_id]] + [
-            c for c in issue[planted.original_id] if c.received_at < complaint.received_at]
+            c for c in issue[planted.original_id] if c.received_at < complaint.received_at
+        ]
         previous = earlier[-1]
         if planted.kind == "recurrence":
             assert first_of_case[complaint.case_id] == complaint.id  # a new case
@@ -215,7 +235,10 @@ def test_every_case_history_is_a_legal_walk_of_the_workflow(history: History) ->
     for case_id, events in history.events.items():
         first, *rest = events
         assert (first.action, first.from_status, first.to_status) == (
-            "receive", "received", "received")
+            "receive",
+            "received",
+            "received",
+        )
         status = S.received
         previous_at = first.at
         for event in rest:
@@ -240,8 +263,11 @@ def test_case_rows_agree_with_their_histories(history: History) -> None:
         if case.status == S.accepted:
             assert case.due_at == case.handle_due_at
         if case.status == S.closed:
-            assert case.closed_at and case.reply_text and case.satisfaction in (
-                "satisfied", "basically", "unsatisfied")
+            assert (
+                case.closed_at
+                and case.reply_text
+                and case.satisfaction in ("satisfied", "basically", "unsatisfied")
+            )
             assert case.solved is not None and case.unit_id is not None
         if case.status == S.not_filed:
             assert case.not_filed_reason and CJK.search(case.not_filed_reason)
@@ -268,14 +294,17 @@ def test_deadlines_come_from_the_working_day_calendar(history: History) -> None:
 
 
 def test_recent_cases_are_still_open_and_some_are_overdue_or_late(history: History) -> None:
-    open_cases = [c for c in history.cases.values()
-                  if c.status not in (S.closed, S.not_filed)]
+    open_cases = [c for c in history.cases.values() if c.status not in (S.closed, S.not_filed)]
     assert open_cases and history.stats.open_cases == len(open_cases)
     end = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=SHANGHAI)
     for case in open_cases:
         assert case.opened_at > end - timedelta(days=90)
-    late = sum(1 for events in history.events.values() for e in events
-               if e.action in ("accept", "reply") and e.data.get("late"))
+    late = sum(
+        1
+        for events in history.events.values()
+        for e in events
+        if e.action in ("accept", "reply") and e.data.get("late")
+    )
     assert late > 0
 
 
@@ -283,8 +312,12 @@ def test_lifecycle_mix_is_realistic(history: History) -> None:
     cases = list(history.cases.values())
     not_filed = sum(1 for c in cases if c.status == S.not_filed)
     assert 0.02 <= not_filed / len(cases) <= 0.07
-    callbacks = [e.data["satisfaction"] for events in history.events.values()
-                 for e in events if e.action == "callback"]
+    callbacks = [
+        e.data["satisfaction"]
+        for events in history.events.values()
+        for e in events
+        if e.action == "callback"
+    ]
     unsatisfied = callbacks.count("unsatisfied") / len(callbacks)
     assert 0.03 <= unsatisfied <= 0.12
     assert callbacks.count("satisfied") > callbacks.count("basically") > 0
@@ -333,8 +366,9 @@ def test_channels_and_hours_look_like_a_hotline_platform(history: History) -> No
         if history.channels[complaint.channel_id].kind in ("letter", "visit"):
             local = to_local(complaint.received_at)
             assert calendar.is_workday(local.date()) and 8 <= local.hour < 18
-    noise = [c for c in history.complaints
-             if history.categories[c.category_id].code == "living_noise"]
+    noise = [
+        c for c in history.complaints if history.categories[c.category_id].code == "living_noise"
+    ]
     evening = sum(1 for c in noise if to_local(c.received_at).hour >= 19)
     assert evening > len(noise) * 0.25
 
@@ -353,8 +387,11 @@ def test_texts_are_chinese_with_no_placeholders(history: History) -> None:
 
 
 def test_hot_spot_mix_puts_parking_noise_vendors_and_shopfronts_first(history: History) -> None:
-    codes = Counter(history.categories[c.category_id].code for c in history.complaints
-                    if history.categories[c.category_id].hotspot)
+    codes = Counter(
+        history.categories[c.category_id].code
+        for c in history.complaints
+        if history.categories[c.category_id].hotspot
+    )
     top = {code for code, _ in codes.most_common(4)}
     assert len(top & {"illegal_parking", "living_noise", "street_vendor", "shopfront"}) >= 3
 
@@ -389,21 +426,56 @@ def fingerprint(data: History) -> str:
     areas = {a.id: a.code for a in session.scalars(select(Area))}
     digest = hashlib.sha256()
     for c in data.complaints:
-        digest.update(repr((c.id - base, c.received_at.isoformat(), c.created_at.isoformat(),
-                            data.channels[c.channel_id].code, c.upstream_ref, c.complainant_name,
-                            c.complainant_phone, c.title, c.text, c.address,
-                            data.categories[c.category_id].code, areas[c.area_id],
-                            data.cases[c.case_id].number)).encode())
+        digest.update(
+            repr(
+                (
+                    c.id - base,
+                    c.received_at.isoformat(),
+                    c.created_at.isoformat(),
+                    data.channels[c.channel_id].code,
+                    c.upstream_ref,
+                    c.complainant_name,
+                    c.complainant_phone,
+                    c.title,
+                    c.text,
+                    c.address,
+                    data.categories[c.category_id].code,
+                    areas[c.area_id],
+                    data.cases[c.case_id].number,
+                )
+            ).encode()
+        )
     for case in sorted(data.cases.values(), key=lambda c: c.number):
-        digest.update(repr((case.number, case.status, case.satisfaction, case.reply_text,
-                            units.get(case.unit_id), case.due_at)).encode())
+        digest.update(
+            repr(
+                (
+                    case.number,
+                    case.status,
+                    case.satisfaction,
+                    case.reply_text,
+                    units.get(case.unit_id),
+                    case.due_at,
+                )
+            ).encode()
+        )
         for e in data.events[case.id]:
             extra = dict(e.data)
             if "complaint_id" in extra:
                 extra["complaint_id"] -= base
-            digest.update(repr((e.at.isoformat(), e.action, e.from_status, e.to_status, e.note,
-                                users.get(e.actor_id), units.get(e.unit_id),
-                                sorted(extra.items()))).encode())
+            digest.update(
+                repr(
+                    (
+                        e.at.isoformat(),
+                        e.action,
+                        e.from_status,
+                        e.to_status,
+                        e.note,
+                        users.get(e.actor_id),
+                        units.get(e.unit_id),
+                        sorted(extra.items()),
+                    )
+                ).encode()
+            )
     for p in sorted(data.planted, key=lambda p: p.complaint_id):
         digest.update(repr((p.complaint_id - base, p.original_id - base, p.kind)).encode())
     return digest.hexdigest()
@@ -431,11 +503,15 @@ def test_fast_calendar_gives_the_work_calendars_deadlines() -> None:
     calendar = WorkCalendar(assume_weekdays_for_unknown=True)  # the history may reach 2027
     fast = FastCalendar(calendar, day_number(date(2025, 1, 1)))
     rng = random.Random(11)
-    starts = [datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(690 * 86400))
-              for _ in range(1500)]
+    starts = [
+        datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(690 * 86400))
+        for _ in range(1500)
+    ]
     # Office-period edges are where off-by-one mistakes hide.
-    starts += [datetime(2025, 9, 30, h, m, tzinfo=SHANGHAI) for h, m in
-               ((8, 30), (12, 0), (13, 30), (17, 30), (17, 31), (0, 0), (23, 59))]
+    starts += [
+        datetime(2025, 9, 30, h, m, tzinfo=SHANGHAI)
+        for h, m in ((8, 30), (12, 0), (13, 30), (17, 30), (17, 31), (0, 0), (23, 59))
+    ]
     for start in starts:
         ts = int(start.timestamp())
         start = datetime.fromtimestamp(ts, UTC)
@@ -476,8 +552,10 @@ def test_full_scale_reproduces_the_published_figures(tmp_path: Path) -> None:
         stats = generate_history(session, year=2026, today=date(2026, 11, 27))
         session.commit()
         seconds = time.perf_counter() - started
-        print(f"\nfull-scale demo history: {stats.complaints:,} complaints, {stats.cases:,} "
-              f"cases, {stats.events:,} events in {seconds:.1f} s")
+        print(
+            f"\nfull-scale demo history: {stats.complaints:,} complaints, {stats.cases:,} "
+            f"cases, {stats.events:,} events in {seconds:.1f} s"
+        )
         last, this = stats.jan_jul[2025], stats.jan_jul[2026]
         assert (last.complaints, this.complaints) == (32971, 16676)
         assert (last.hotspot, this.hotspot) == (20345, 13021)
@@ -485,16 +563,24 @@ def test_full_scale_reproduces_the_published_figures(tmp_path: Path) -> None:
         assert last.complaints - this.complaints == 16295
         assert round((last.complaints - this.complaints) / last.complaints * 100, 2) == 49.42
         assert round((last.hotspot - this.hotspot) / last.hotspot * 100) == 36
-        rows = session.execute(select(Complaint.received_at, Category.hotspot).join(
-            Category, Category.id == Complaint.category_id)).all()
+        rows = session.execute(
+            select(Complaint.received_at, Category.hotspot).join(
+                Category, Category.id == Complaint.category_id
+            )
+        ).all()
         counted = Counter((to_local(at).year, hot) for at, hot in rows if to_local(at).month <= 7)
         assert counted[(2026, True)] + counted[(2026, False)] == 16676
         assert counted[(2025, True)] == 20345
         assert session.scalar(select(func.count()).select_from(PlantedRepeat)) == (
-            stats.planted_repeats)
+            stats.planted_repeats
+        )
+        # The report the users read says the same as the source.
+        report = summary(session, start=date(2026, 1, 1), end=date(2026, 7, 31))
+        assert (report.total.current, report.total.previous) == (16676, 32971)
+        assert report.hotspot.current == 13021 and report.hotspot.previous == 20345
+        text = narrative(report)
+        assert "主城区投诉总量16676件，比去年同期减少16295件，下降49.42%" in text
     engine.dispose()
-    assert seconds < 60
-
 
 
 def test_new_rows_get_ids_after_the_history(history: History) -> None:
@@ -504,9 +590,51 @@ def test_new_rows_get_ids_after_the_history(history: History) -> None:
     last = max(e.id for events in history.events.values() for e in events)
     case_id = next(iter(history.cases))
     with session.begin_nested() as savepoint:
-        event = CaseEvent(case_id=case_id, at=datetime(2026, 9, 30, tzinfo=UTC), action="note",
-                          from_status="closed", to_status="closed", data={})
+        event = CaseEvent(
+            case_id=case_id,
+            at=datetime(2026, 9, 30, tzinfo=UTC),
+            action="note",
+            from_status="closed",
+            to_status="closed",
+            data={},
+        )
         session.add(event)
         session.flush()
         assert event.id > last
         savepoint.rollback()
+
+
+# ---- the command line ----------------------------------------------------------------------
+
+
+def test_cli_generates_once_and_prints_the_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import civicdesk.db
+    from civicdesk.demo.cli import app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setattr(civicdesk.db, "get_engine", lambda url=None: engine)
+    runner = CliRunner()
+    args = ["generate", "--scale", "0.005", "--year", "2026", "--today", "2026-09-01"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    # 32,971 × 0.005 → 165 and 16,676 × 0.005 → 83, in the source's wording.
+    assert "投诉总量" in result.output and "减少82件，下降49.70%" in result.output
+    assert "xixi" in result.output and DEMO_PASSWORD in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "nothing done" in again.output
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Complaint)) == 382
+    engine.dispose()
+
+
+def test_cli_default_year_and_change_wording() -> None:
+    from civicdesk.demo.cli import change_sentence, default_year
+
+    assert default_year(date(2026, 11, 27)) == 2026
+    assert default_year(date(2026, 7, 31)) == 2025
+    assert change_sentence(16676, 32971) == "减少16295件，下降49.42%"
+    assert change_sentence(2460, 6483) == "减少4023件，下降62.05%"  # the source: 降幅达62.05%

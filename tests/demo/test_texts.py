@@ -13,12 +13,25 @@ from sqlalchemy.orm import Session
 from civicdesk.demo import texts
 from civicdesk.org.models import Area, AreaLevel
 
-HOT_SPOT_CODES = ("living_noise", "construction_noise", "street_vendor", "illegal_building",
-                  "illegal_dog", "vehicle_soiling", "illegal_parking", "shopfront",
-                  "muck_dumping")
+HOT_SPOT_CODES = (
+    "living_noise",
+    "construction_noise",
+    "street_vendor",
+    "illegal_building",
+    "illegal_dog",
+    "vehicle_soiling",
+    "illegal_parking",
+    "shopfront",
+    "muck_dumping",
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
-WHERE = texts.Locality("西湖区", "西溪街道", "文三社区", texts.roads_for("西溪街道", "西湖区", []),
-                       texts.compounds_for(["文三社区"], ("文三路",)))
+WHERE = texts.Locality(
+    "西湖区",
+    "西溪街道",
+    "文三社区",
+    texts.roads_for("西溪街道", "西湖区", []),
+    texts.compounds_for(["文三社区"], ("文三路",)),
+)
 
 
 def fields(template: str) -> set[str]:
@@ -74,8 +87,10 @@ def test_repeat_texts_are_similar_but_framed_as_repeats(kind: str) -> None:
     rng = random.Random(5)
     place = texts.make_place(rng, "building", WHERE, "living_noise")
     index, original = texts.complaint_text(rng, "living_noise", "生活噪声", place)
-    repeats = [texts.repeat_text(rng, kind, "living_noise", "生活噪声", place, template=index,
-                                 days=3) for _ in range(20)]
+    repeats = [
+        texts.repeat_text(rng, kind, "living_noise", "生活噪声", place, template=index, days=3)
+        for _ in range(20)
+    ]
     prefixes = [opening.split("{")[0] for opening in texts.REPEAT_OPENINGS[kind]]
     for repeat in repeats:
         assert place.short in repeat and "{" not in repeat
@@ -137,7 +152,8 @@ def test_templates_suit_the_kind_of_place(code: str) -> None:
     for kind in ("door", "shop", "building", "junction", "spot", "site"):
         assert texts.suitable(code, kind)
     upstairs = texts.templates_for("living_noise").index(
-        "反映{place}：楼上住户{when}一直在装修，{night}还在电钻敲墙，{impact}，{ask}")
+        "反映{place}：楼上住户{when}一直在装修，{night}还在电钻敲墙，{impact}，{ask}"
+    )
     assert upstairs in texts.suitable("living_noise", "building")
     assert upstairs not in texts.suitable("living_noise", "spot")
     spot = texts.make_place(rng, "spot", WHERE, "living_noise")
@@ -159,6 +175,8 @@ def test_other_categories_title_the_clause_naming_the_place() -> None:
     rng = random.Random(12)
     place = texts.make_place(rng, "door", WHERE, "littering")
     text = f"再次反映：{place.short}有人从楼上往下乱扔垃圾，请尽快处理。"
-    assert texts.title(rng, "littering", "乱扔乱倒", place, text) == (
-        f"{place.short}有人从楼上往下乱扔垃圾"[:30])
+    assert (
+        texts.title(rng, "littering", "乱扔乱倒", place, text)
+        == (f"{place.short}有人从楼上往下乱扔垃圾"[:30])
+    )
     assert texts.title(rng, "littering", "乱扔乱倒", place, "") == f"{place.short}乱扔乱倒"

@@ -19,11 +19,17 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 SEED = typer.Option(2011, help="Random seed: the same seed, year and date give the same data.")
-YEAR = typer.Option(None, help="The year compared with the year before (default: the current "
-                    "year from 1 August on, else the previous one).")
-TODAY = typer.Option(None, help="The history ends the day before this date, YYYY-MM-DD "
-                     "(default: today; for a past --year, 1 January after it, so that the "
-                     "whole of 31 December is included).")
+YEAR = typer.Option(
+    None,
+    help="The year compared with the year before (default: the current "
+    "year from 1 August on, else the previous one).",
+)
+TODAY = typer.Option(
+    None,
+    help="The history ends the day before this date, YYYY-MM-DD "
+    "(default: today; for a past --year, 1 January after it, so that the "
+    "whole of 31 December is included).",
+)
 SCALE = typer.Option(1.0, min=0.001, max=1.0, help="Fraction of the full volumes (for trials).")
 
 
@@ -58,8 +64,10 @@ def generate(
     chosen_year, end = resolve_dates(year, today)
     stats = _generate_if_empty(seed, chosen_year, end, scale)
     if stats is None:
-        console.print("[yellow]演示数据已存在，未做任何更改 / demo data already present, "
-                      "nothing done[/yellow]")
+        console.print(
+            "[yellow]演示数据已存在，未做任何更改 / demo data already present, "
+            "nothing done[/yellow]"
+        )
         raise typer.Exit(1)
 
 
@@ -99,15 +107,22 @@ def _generate_if_empty(seed: int, year: int, today: date, scale: float) -> Histo
         if session.scalar(select(func.count()).select_from(Complaint)):
             return None
         _ensure_configuration(session)
-        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("生成演示数据", total=None)
 
             def progress(advance: int, total: int, description: str) -> None:
                 bar.update(task, advance=advance, total=total, description=description)
 
-            stats = generate_history(session, seed=seed, year=year, today=today, scale=scale,
-                                     progress=progress)
+            stats = generate_history(
+                session, seed=seed, year=year, today=today, scale=scale, progress=progress
+            )
     _print_summary(stats, time.perf_counter() - started)
     return stats
 
@@ -132,19 +147,26 @@ def change_sentence(this: int, last: int) -> str:
 
 
 def _print_summary(stats: HistoryStats, seconds: float) -> None:
-    table = Table(title="演示数据 / demo data",
-                  caption=f"{stats.first_day} – {stats.last_day}，种子 {stats.seed}，"
-                          f"比例 {stats.scale:g}，用时 {seconds:.1f} 秒")
+    table = Table(
+        title="演示数据 / demo data",
+        caption=f"{stats.first_day} – {stats.last_day}，种子 {stats.seed}，"
+        f"比例 {stats.scale:g}，用时 {seconds:.1f} 秒",
+    )
     table.add_column("项目")
     table.add_column("数量", justify="right")
     kinds = stats.repeats_by_kind
-    for label, value in (("投诉", stats.complaints), ("案件", stats.cases),
-                         ("办理记录", stats.events), ("植入的重复投诉", stats.planted_repeats),
-                         ("  同一投诉人再次投诉", kinds.get("same_complainant", 0)),
-                         ("  他人投诉同一问题", kinds.get("other_complainant", 0)),
-                         ("  结案后问题复发", kinds.get("recurrence", 0)),
-                         ("不予立案", stats.not_filed), ("在办案件", stats.open_cases),
-                         ("其中超期", stats.overdue_cases)):
+    for label, value in (
+        ("投诉", stats.complaints),
+        ("案件", stats.cases),
+        ("办理记录", stats.events),
+        ("植入的重复投诉", stats.planted_repeats),
+        ("  同一投诉人再次投诉", kinds.get("same_complainant", 0)),
+        ("  他人投诉同一问题", kinds.get("other_complainant", 0)),
+        ("  结案后问题复发", kinds.get("recurrence", 0)),
+        ("不予立案", stats.not_filed),
+        ("在办案件", stats.open_cases),
+        ("其中超期", stats.overdue_cases),
+    ):
         table.add_row(label, f"{value:,}")
     console.print(table)
     last = stats.jan_jul.get(stats.year - 1, PeriodFigures(0, 0, 0))
@@ -152,14 +174,17 @@ def _print_summary(stats: HistoryStats, seconds: float) -> None:
     figures = Table(title="1–7月（主城区）")
     for column in ("指标", f"{stats.year - 1}年", f"{stats.year}年", "同比"):
         figures.add_column(column, justify="left" if column == "指标" else "right")
-    for label, a, b in (("投诉总量", last.complaints, this.complaints),
-                        ("9类热点问题", last.hotspot, this.hotspot),
-                        ("重复投诉量", last.repeats, this.repeats)):
+    for label, a, b in (
+        ("投诉总量", last.complaints, this.complaints),
+        ("9类热点问题", last.hotspot, this.hotspot),
+        ("重复投诉量", last.repeats, this.repeats),
+    ):
         figures.add_row(label, f"{a:,}", f"{b:,}", change_sentence(b, a))
     console.print(figures)
     _print_logins(stats.logins)
 
 
 def _print_logins(logins: list[str]) -> None:
-    console.print(f"演示账号 / demo logins: {', '.join(logins)}（密码 / password: "
-                  f"{DEMO_PASSWORD}）")
+    console.print(
+        f"演示账号 / demo logins: {', '.join(logins)}（密码 / password: {DEMO_PASSWORD}）"
+    )

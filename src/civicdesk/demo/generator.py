@@ -12,7 +12,9 @@ the period targets; new complaints open issues at fresh places, repeats pick ope
 complaint joins) or recently closed ones (the problem came back: a new case). Each case is
 walked through the lifecycle of ``core.workflow`` with deadlines from the working-day calendar;
 whatever lies after ``today`` is cut off, so recent cases stay open. Everything is planned in
-memory with one ``random.Random(seed)`` and integer epoch seconds, then bulk inserted.
+memory with one seeded random stream and integer epoch seconds (never the wall clock), then
+bulk inserted; on SQLite the values are handed to the driver in the form SQLAlchemy stores
+them, because per-value processing would cost more than SQLite's own work.
 """
 
 from __future__ import annotations
@@ -62,36 +64,124 @@ EPOCH = date(1970, 1, 1)
 
 # ---- the shape of the history (all plain data) --------------------------------------------
 
-MONTH_FACTOR = {1: 0.95, 2: 0.85, 3: 0.95, 4: 1.0, 5: 1.05, 6: 1.12, 7: 1.2, 8: 1.2, 9: 1.05,
-                10: 0.95, 11: 0.9, 12: 0.88}
-CHANNEL_WEIGHTS = {"12345": 30, "96310": 27, "12319": 7, "96345": 7, "district_hotline": 6,
-                   "96666": 2, "web": 8, "app": 3, "letter": 2, "visit": 2, "volunteer": 2,
-                   "inspection": 4}
-HOT_WEIGHTS = {"illegal_parking": 24, "living_noise": 20, "street_vendor": 17, "shopfront": 14,
-               "construction_noise": 10, "illegal_building": 6, "muck_dumping": 4,
-               "illegal_dog": 3, "vehicle_soiling": 2}
-OTHER_WEIGHTS = {"outdoor_ads": 12, "cooking_fumes": 12, "occupying_road": 12,
-                 "garbage_clearing": 10, "littering": 8, "dust": 8, "road_damage": 7,
-                 "other_city": 6, "manhole_covers": 5, "street_lights": 5, "greening": 5,
-                 "public_toilets": 3, "open_burning": 3, "property_management": 40,
-                 "traffic_policy": 25, "other_matters": 20, "consultation": 15}
-SEASON = {"living_noise": {6: 1.35, 7: 1.45, 8: 1.45, 9: 1.2, 12: 0.8, 1: 0.8, 2: 0.75},
-          "construction_noise": {2: 0.5, 3: 1.1, 4: 1.15, 5: 1.15, 11: 1.1},
-          "street_vendor": {6: 1.2, 7: 1.3, 8: 1.3, 9: 1.1, 1: 0.8, 2: 0.7},
-          "cooking_fumes": {6: 1.2, 7: 1.3, 8: 1.3}, "dust": {3: 1.3, 4: 1.3, 11: 1.2}}
-# How likely an issue is to be complained about again (noise keeps people awake every night).
-REPEAT_PROPENSITY = {"living_noise": 3.0, "construction_noise": 2.6, "street_vendor": 2.2,
-                     "illegal_building": 2.0, "shopfront": 1.8, "illegal_dog": 1.8,
-                     "cooking_fumes": 2.0, "muck_dumping": 1.5, "illegal_parking": 1.3,
-                     "vehicle_soiling": 1.2}
-HOURS = {
-    "hotline": (1, .6, .4, .3, .3, .5, 1, 3, 7, 10, 10, 9, 5, 5, 8, 9, 9, 8, 5, 4, 4, 3.5, 3, 2),
-    "web": (2, 1, .6, .4, .3, .4, 1, 2, 4, 6, 6, 6, 5, 5, 6, 6, 6, 5, 5, 6, 7, 7, 6, 4),
-    "office": (0, 0, 0, 0, 0, 0, 0, 0, 3, 8, 8, 6, 0, 3, 7, 7, 6, 2, 0, 0, 0, 0, 0, 0),
-    "field": (0, 0, 0, 0, 0, 0, 0, .5, 4, 6, 6, 5, 2, 3, 6, 6, 5, 3, 1, 1.5, 1.5, 1, 0, 0),
+MONTH_FACTOR = {
+    1: 0.95,
+    2: 0.85,
+    3: 0.95,
+    4: 1.0,
+    5: 1.05,
+    6: 1.12,
+    7: 1.2,
+    8: 1.2,
+    9: 1.05,
+    10: 0.95,
+    11: 0.9,
+    12: 0.88,
 }
-PROFILE_OF_KIND = {"hotline": "hotline", "web": "web", "app": "web", "letter": "office",
-                   "visit": "office", "volunteer": "field", "inspection": "field"}
+CHANNEL_WEIGHTS = {
+    "12345": 30,
+    "96310": 27,
+    "12319": 7,
+    "96345": 7,
+    "district_hotline": 6,
+    "96666": 2,
+    "web": 8,
+    "app": 3,
+    "letter": 2,
+    "visit": 2,
+    "volunteer": 2,
+    "inspection": 4,
+}
+HOT_WEIGHTS = {
+    "illegal_parking": 24,
+    "living_noise": 20,
+    "street_vendor": 17,
+    "shopfront": 14,
+    "construction_noise": 10,
+    "illegal_building": 6,
+    "muck_dumping": 4,
+    "illegal_dog": 3,
+    "vehicle_soiling": 2,
+}
+OTHER_WEIGHTS = {
+    "outdoor_ads": 12,
+    "cooking_fumes": 12,
+    "occupying_road": 12,
+    "garbage_clearing": 10,
+    "littering": 8,
+    "dust": 8,
+    "road_damage": 7,
+    "other_city": 6,
+    "manhole_covers": 5,
+    "street_lights": 5,
+    "greening": 5,
+    "public_toilets": 3,
+    "open_burning": 3,
+    "property_management": 40,
+    "traffic_policy": 25,
+    "other_matters": 20,
+    "consultation": 15,
+}
+SEASON = {
+    "living_noise": {6: 1.35, 7: 1.45, 8: 1.45, 9: 1.2, 12: 0.8, 1: 0.8, 2: 0.75},
+    "construction_noise": {2: 0.5, 3: 1.1, 4: 1.15, 5: 1.15, 11: 1.1},
+    "street_vendor": {6: 1.2, 7: 1.3, 8: 1.3, 9: 1.1, 1: 0.8, 2: 0.7},
+    "cooking_fumes": {6: 1.2, 7: 1.3, 8: 1.3},
+    "dust": {3: 1.3, 4: 1.3, 11: 1.2},
+}
+# How likely an issue is to be complained about again (noise keeps people awake every night).
+REPEAT_PROPENSITY = {
+    "living_noise": 3.0,
+    "construction_noise": 2.6,
+    "street_vendor": 2.2,
+    "illegal_building": 2.0,
+    "shopfront": 1.8,
+    "illegal_dog": 1.8,
+    "cooking_fumes": 2.0,
+    "muck_dumping": 1.5,
+    "illegal_parking": 1.3,
+    "vehicle_soiling": 1.2,
+}
+HOURS = {
+    "hotline": (
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        1,
+        3,
+        7,
+        10,
+        10,
+        9,
+        5,
+        5,
+        8,
+        9,
+        9,
+        8,
+        5,
+        4,
+        4,
+        3.5,
+        3,
+        2,
+    ),
+    "web": (2, 1, 0.6, 0.4, 0.3, 0.4, 1, 2, 4, 6, 6, 6, 5, 5, 6, 6, 6, 5, 5, 6, 7, 7, 6, 4),
+    "office": (0, 0, 0, 0, 0, 0, 0, 0, 3, 8, 8, 6, 0, 3, 7, 7, 6, 2, 0, 0, 0, 0, 0, 0),
+    "field": (0, 0, 0, 0, 0, 0, 0, 0.5, 4, 6, 6, 5, 2, 3, 6, 6, 5, 3, 1, 1.5, 1.5, 1, 0, 0),
+}
+PROFILE_OF_KIND = {
+    "hotline": "hotline",
+    "web": "web",
+    "app": "web",
+    "letter": "office",
+    "visit": "office",
+    "volunteer": "field",
+    "inspection": "field",
+}
 HOUR_BOOST = {
     "living_noise": {19: 3, 20: 3.5, 21: 4, 22: 4, 23: 3, 0: 2.5, 1: 1.5, 6: 1.5, 7: 1.5},
     "street_vendor": {6: 1.5, 7: 1.5, 17: 2, 18: 2.5, 19: 3, 20: 3, 21: 2.5, 22: 2},
@@ -103,8 +193,14 @@ HOUR_BOOST = {
 NOT_CITY_SHARE = 0.04  # of all complaints: matters of other departments (不予立案)
 INHERIT = -1  # an event's unit is the case's unit at that moment (as cases.service records it)
 # Facility problems are often the street office's to fix rather than the squadron's.
-STREET_OFFICE_SHARE = {"road_damage": 0.5, "manhole_covers": 0.5, "street_lights": 0.5,
-                       "greening": 0.5, "garbage_clearing": 0.4, "public_toilets": 0.5}
+STREET_OFFICE_SHARE = {
+    "road_damage": 0.5,
+    "manhole_covers": 0.5,
+    "street_lights": 0.5,
+    "greening": 0.5,
+    "garbage_clearing": 0.4,
+    "public_toilets": 0.5,
+}
 EXTENSION_SHARE = {"illegal_building": 0.25, "muck_dumping": 0.08, "dust": 0.08}
 
 
@@ -218,8 +314,10 @@ class FastCalendar:
 
     def __init__(self, calendar: WorkCalendar, first_day: int) -> None:
         self.calendar = calendar
-        self.periods = [(s.hour * HOUR + s.minute * MINUTE, e.hour * HOUR + e.minute * MINUTE)
-                        for s, e in calendar.office_hours.periods]
+        self.periods = [
+            (s.hour * HOUR + s.minute * MINUTE, e.hour * HOUR + e.minute * MINUTE)
+            for s, e in calendar.office_hours.periods
+        ]
         self.closing = self.periods[-1][1]
         self._work: dict[int, bool] = {}
         self.opens: list[int] = []
@@ -406,17 +504,30 @@ class PlannedCase:
 
 
 class _Generator:
-    def __init__(self, session: Session, seed: int, year: int, today: date, scale: float,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        seed: int,
+        year: int,
+        today: date,
+        scale: float,
+        progress: Progress | None,
+    ) -> None:
         self.session, self.seed, self.year, self.today, self.scale = (
-            session, seed, year, today, scale)
+            session,
+            seed,
+            year,
+            today,
+            scale,
+        )
         self.rng = FastRandom(seed)
         self.progress = progress
         self.first = day_number(date(year - 1, 1, 1))
         self.end = min(day_number(today), day_number(date(year + 1, 1, 1)))
         self.now = start_of(self.end)  # the history stops at midnight before `today`
-        self.cal = FastCalendar(work_calendar(session, assume_weekdays_for_unknown=True),
-                                self.first)
+        self.cal = FastCalendar(
+            work_calendar(session, assume_weekdays_for_unknown=True), self.first
+        )
         self._weights: dict[int, float] = {}
         self.complaints: list[PlannedComplaint] = []
         self.cases: list[PlannedCase] = []
@@ -462,18 +573,26 @@ class _Generator:
             raise ValueError("the configuration has no hot-spot or no other categories: load it")
         self.channels = [
             Chan(c.id, c.code, c.kind, bool(c.forwarded), PROFILE_OF_KIND.get(c.kind, "hotline"))
-            for c in session.scalars(select(Channel).order_by(Channel.sort_order, Channel.id))]
+            for c in session.scalars(select(Channel).order_by(Channel.sort_order, Channel.id))
+        ]
         if not self.channels:
             raise ValueError("no channels configured: load the configuration first")
         self._load_areas(rng)
         self.prefix = get_setting(session, "case_number_prefix", "HZ") or "HZ"
 
     def _cat(self, row: Category) -> Cat:
-        return Cat(row.id, row.code, row.name, bool(row.hotspot), bool(row.in_remit),
-                   float(row.accept_hours), int(row.handle_days),
-                   REPEAT_PROPENSITY.get(row.code, 0.8) if row.in_remit else 0.0)
+        return Cat(
+            row.id,
+            row.code,
+            row.name,
+            bool(row.hotspot),
+            bool(row.in_remit),
+            float(row.accept_hours),
+            int(row.handle_days),
+            REPEAT_PROPENSITY.get(row.code, 0.8) if row.in_remit else 0.0,
+        )
 
-    def _load_areas(self, rng: random.Random) -> None:
+    def _load_areas(self, rng: FastRandom) -> None:
         areas = list(self.session.scalars(select(Area).order_by(Area.sort_order, Area.code)))
         children: dict[int | None, list[Area]] = {}
         for area in areas:
@@ -491,35 +610,52 @@ class _Generator:
             streets = [a for a in children.get(district.id, []) if a.level == AreaLevel.street]
             share = (district.population or fallback) / max(len(streets), 1)
             for street in streets or [district]:
-                communities = [a for a in children.get(street.id, [])
-                               if a.level == AreaLevel.community]
+                communities = [
+                    a for a in children.get(street.id, []) if a.level == AreaLevel.community
+                ]
                 names = [c.name for c in communities]
                 roads = texts.roads_for(street.name, district.name, names)
                 street_weight = share * rng.uniform(0.6, 1.4)
                 self._street_units(street, district)
                 for area in communities or [street]:
                     own = [area.name] if area is not street else names
-                    where = texts.Locality(district.name, street.name,
-                                           area.name if area is not street else None, roads,
-                                           texts.compounds_for(own, roads))
-                    self.localities.append(Locality(
-                        area.id, street.id if street is not district else None, district.id,
-                        street.id, where, area.code))
+                    where = texts.Locality(
+                        district.name,
+                        street.name,
+                        area.name if area is not street else None,
+                        roads,
+                        texts.compounds_for(own, roads),
+                    )
+                    self.localities.append(
+                        Locality(
+                            area.id,
+                            street.id if street is not district else None,
+                            district.id,
+                            street.id,
+                            where,
+                            area.code,
+                        )
+                    )
                     weights.append(street_weight / len(communities or [street]))
         self.locality_cum = _cumulative(weights)
 
     def _street_units(self, street: Area, district: Area) -> None:
         """The squadron and the street office answering for the street (most specific first)."""
-        units = [UnitRef(u.id, u.code, u.name, u.kind) for u in units_covering(self.session,
-                                                                                street.id)]
-        area_of = {u.id: u.area_id for u in self.session.scalars(
-            select(Unit).where(Unit.id.in_([u.id for u in units])))}
+        units = [
+            UnitRef(u.id, u.code, u.name, u.kind) for u in units_covering(self.session, street.id)
+        ]
+        area_of = {
+            u.id: u.area_id
+            for u in self.session.scalars(select(Unit).where(Unit.id.in_([u.id for u in units])))
+        }
         if not units:
             raise ValueError(f"no unit covers {street.name}: check the units configuration")
         squadrons = [u for u in units if u.kind == UnitKind.squadron]
         offices = [u for u in units if u.kind == UnitKind.street_office]
-        self.units[street.id] = (squadrons[0] if squadrons else units[0],
-                                 offices[0] if offices else None)
+        self.units[street.id] = (
+            squadrons[0] if squadrons else units[0],
+            offices[0] if offices else None,
+        )
         for unit in squadrons:
             if area_of[unit.id] == street.id:
                 self.squadrons_of_district.setdefault(district.id, []).append(unit)
@@ -529,24 +665,36 @@ class _Generator:
         squadron)."""
         now = as_datetime(start_of(self.first))
         assert now is not None
-        xixi = self.session.scalar(select(Area).where(Area.name == "西溪街道",
-                                                      Area.level == AreaLevel.street))
+        xixi = self.session.scalar(
+            select(Area).where(Area.name == "西溪街道", Area.level == AreaLevel.street)
+        )
         squadron = None
         if xixi is not None:
-            squadron = next((u for u in units_covering(self.session, xixi.id)
-                             if u.kind == UnitKind.squadron), None)
-        specs = [("admin", "系统管理员", "admin", None),
-                 ("operator", "受理员 王丽", "operator", None),
-                 ("dispatcher", "派遣员 陈刚", "dispatcher", None),
-                 ("leader", "考核领导 赵建国", "leader", None)]
+            squadron = next(
+                (u for u in units_covering(self.session, xixi.id) if u.kind == UnitKind.squadron),
+                None,
+            )
+        specs = [
+            ("admin", "系统管理员", "admin", None),
+            ("operator", "受理员 王丽", "operator", None),
+            ("dispatcher", "派遣员 陈刚", "dispatcher", None),
+            ("leader", "考核领导 赵建国", "leader", None),
+        ]
         if squadron is not None:
             specs.append(("xixi", f"{squadron.name} 李明", "unit_staff", squadron))
         users: dict[str, User] = {}
         for username, display, role, unit in specs:
             user = self.session.scalar(select(User).where(User.username == username))
             if user is None:
-                user = create_user(self.session, username=username, password=DEMO_PASSWORD,
-                                   display_name=display, role=role, unit=unit, now=now)
+                user = create_user(
+                    self.session,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    display_name=display,
+                    role=role,
+                    unit=unit,
+                    now=now,
+                )
             users[username] = user
         self.unit_users = {u.unit_id: u for u in users.values() if u.unit_id is not None}
         return users
@@ -593,8 +741,9 @@ class _Generator:
 
     # -- planning, day by day
 
-    def _plan_period(self, lo: int, hi: int, n_total: int, n_repeat: int, n_hot: int,
-                     estimate: int) -> None:
+    def _plan_period(
+        self, lo: int, hi: int, n_total: int, n_repeat: int, n_hot: int, estimate: int
+    ) -> None:
         rng = self.rng
         days = list(range(lo, hi))
         totals = _apportion(n_total, [self._day_weight(d) for d in days])
@@ -626,8 +775,10 @@ class _Generator:
             hot_so_far += hot_new + hot_repeats
             self._tick(1, estimate, f"规划 {date_of(day):%Y-%m}")
         if carry:
-            raise RuntimeError(f"{carry} planted repeats found no earlier issue before "
-                               f"{date_of(hi)}: the scale is too small for this period")
+            raise RuntimeError(
+                f"{carry} planted repeats found no earlier issue before "
+                f"{date_of(hi)}: the scale is too small for this period"
+            )
 
     def _advance_pools(self, day: int) -> None:
         start = start_of(day)
@@ -635,8 +786,11 @@ class _Generator:
         while self.closing_heap and self.closing_heap[0][0] <= start - 7 * DAY:
             self.recur_pool.append(heapq.heappop(self.closing_heap)[2])
         if day % 7 == 0:
-            self.recur_pool = [c for c in self.recur_pool
-                               if c.close_ts is not None and c.close_ts >= start - 56 * DAY]
+            self.recur_pool = [
+                c
+                for c in self.recur_pool
+                if c.close_ts is not None and c.close_ts >= start - 56 * DAY
+            ]
 
     def _plan_new(self, day: int, hot: bool, p_not_city: float, plan: YearPlan) -> None:
         rng = self.rng
@@ -659,7 +813,8 @@ class _Generator:
         cum = self._category_cum.get(key)
         if cum is None:
             cum = self._category_cum[key] = _cumulative(
-                [weights.get(c.code, 4) * SEASON.get(c.code, {}).get(month, 1.0) for c in cats])
+                [weights.get(c.code, 4) * SEASON.get(c.code, {}).get(month, 1.0) for c in cats]
+            )
         return self.rng.pick(cats, cum)
 
     def _fresh_place(self, category: Cat, day: int) -> tuple[Locality, texts.Place]:
@@ -668,7 +823,8 @@ class _Generator:
         rng = self.rng
         kinds = texts.PLACE_KINDS.get(category.code, texts.DEFAULT_PLACE_KINDS)
         names, cum = self._kind_cum.get(category.code) or self._kind_cum.setdefault(
-            category.code, (list(kinds), _cumulative(list(kinds.values()))))
+            category.code, (list(kinds), _cumulative(list(kinds.values())))
+        )
         horizon = start_of(day) - 75 * DAY
         for _ in range(30):
             locality = rng.pick(self.localities, self.locality_cum)
@@ -707,7 +863,8 @@ class _Generator:
         if cum is None:
             boost = HOUR_BOOST.get(code, {}) if profile != "office" else {}
             cum = self._hour_cum[key] = _cumulative(
-                [w * boost.get(h, 1.0) for h, w in enumerate(HOURS[profile])])
+                [w * boost.get(h, 1.0) for h, w in enumerate(HOURS[profile])]
+            )
         hour = self.rng.pick(range(24), cum)
         minute = self.rng.randrange(60)
         if profile == "office" and hour in (8, 13):
@@ -716,8 +873,14 @@ class _Generator:
             minute //= 2
         return hour * HOUR + minute * MINUTE + self.rng.randrange(60)
 
-    def _complaint(self, issue: Issue, ts: int, channel: Chan,
-                   person: tuple[str | None, str | None], kind: str | None) -> PlannedComplaint:
+    def _complaint(
+        self,
+        issue: Issue,
+        ts: int,
+        channel: Chan,
+        person: tuple[str | None, str | None],
+        kind: str | None,
+    ) -> PlannedComplaint:
         delay = self.rng.randint(120, 5400) if channel.forwarded else self.rng.randint(0, 180)
         created = min(ts + delay, self.now - 1)
         complaint = PlannedComplaint(issue, ts, created, channel, person, kind)
@@ -739,8 +902,7 @@ class _Generator:
                 self._seq += 1
                 heapq.heappush(self.closing_heap, (case.close_ts, self._seq, case))
 
-    def _plan_repeat(self, day: int, plan: YearPlan,
-                     rng: random.Random) -> PlannedComplaint | None:
+    def _plan_repeat(self, day: int, plan: YearPlan, rng: FastRandom) -> PlannedComplaint | None:
         kinds = list(REPEAT_KINDS)
         first = rng.pick(kinds, _cumulative(list(plan.kind_weights)))
         order = [first] + [k for k in kinds if k != first]
@@ -753,8 +915,9 @@ class _Generator:
                     return found
         return None
 
-    def _try_repeat(self, case: PlannedCase, kind: str, day: int,
-                    plan: YearPlan) -> PlannedComplaint | None:
+    def _try_repeat(
+        self, case: PlannedCase, kind: str, day: int, plan: YearPlan
+    ) -> PlannedComplaint | None:
         rng, issue = self.rng, case.issue
         if issue.cases[-1] is not case or len(issue.complaints) >= 12:
             return None
@@ -773,8 +936,9 @@ class _Generator:
             gap = 20 * HOUR if kind == "same_complainant" else 2 * HOUR
             lo = max(start, last + gap, case.complaints[0].created + HOUR)
             # It joins when recorded (forwarding takes up to 1.5 h): before the case closes.
-            hi = start + DAY if case.close_ts is None else min(start + DAY,
-                                                               case.close_ts - 2 * HOUR)
+            hi = (
+                start + DAY if case.close_ts is None else min(start + DAY, case.close_ts - 2 * HOUR)
+            )
         hi = min(hi, self.now - 60)
         if lo >= hi:
             return None
@@ -802,8 +966,7 @@ class _Generator:
         known = [c.person for c in case.complaints if c.person[1] is not None]
         return self.rng.choice(known) if known else None
 
-    def _time_between(self, channel: Chan, code: str, start: int, lo: int,
-                      hi: int) -> int | None:
+    def _time_between(self, channel: Chan, code: str, start: int, lo: int, hi: int) -> int | None:
         for _ in range(6):
             ts = start + self._time_of_day(channel, code)
             if lo <= ts < hi:
@@ -820,21 +983,49 @@ class _Generator:
         case.complaints.append(complaint)
         at = complaint.created
         status = case.status_at(at)
-        case.extra.append(Ev(at, A.attach, status, status, _receiver(complaint.channel), None,
-                             inc="complaint_count", complaint=complaint))
+        case.extra.append(
+            Ev(
+                at,
+                A.attach,
+                status,
+                status,
+                _receiver(complaint.channel),
+                None,
+                inc="complaint_count",
+                complaint=complaint,
+            )
+        )
         later = at + rng.randint(10 * MINUTE, HOUR)
         if rng.random() < 0.4 and later < self.now:
             status = case.status_at(later)
             if status in (S.dispatched, S.accepted):
-                case.extra.append(Ev(later, A.urge, status, status, "dispatcher", INHERIT,
-                                     note=rng.choice(texts.URGE_REPEAT_NOTES),
-                                     inc="urge_count"))
+                case.extra.append(
+                    Ev(
+                        later,
+                        A.urge,
+                        status,
+                        status,
+                        "dispatcher",
+                        INHERIT,
+                        note=rng.choice(texts.URGE_REPEAT_NOTES),
+                        inc="urge_count",
+                    )
+                )
         if len(case.complaints) == 3:
             later = at + rng.randint(HOUR, 6 * HOUR)
             status = case.status_at(later)
             if later < self.now and status in (S.dispatched, S.accepted, S.suspended):
-                case.extra.append(Ev(later, A.supervise, status, status, "leader", INHERIT,
-                                     note=rng.choice(texts.SUPERVISE_NOTES)))
+                case.extra.append(
+                    Ev(
+                        later,
+                        A.supervise,
+                        status,
+                        status,
+                        "leader",
+                        INHERIT,
+                        note=rng.choice(texts.SUPERVISE_NOTES),
+                    )
+                )
 
     # -- exact hot-spot counts
 
@@ -847,9 +1038,14 @@ class _Generator:
         if diff == 0:
             return
         want_hot = diff > 0
-        candidates = [c.issue for c in in_period
-                      if len(c.issue.complaints) == 1 and c.kind is None
-                      and c.issue.category.hot is not want_hot and c.issue.category.in_remit]
+        candidates = [
+            c.issue
+            for c in in_period
+            if len(c.issue.complaints) == 1
+            and c.kind is None
+            and c.issue.category.hot is not want_hot
+            and c.issue.category.in_remit
+        ]
         if len(candidates) < abs(diff):
             raise RuntimeError(f"cannot reach {n_hot} hot-spot complaints in {date_of(lo)}")
         for issue in self.rng.sample(candidates, abs(diff)):
@@ -904,8 +1100,6 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
     return result
 
 
-
-
 # ---- one case through its lifecycle ------------------------------------------------------
 
 
@@ -922,15 +1116,25 @@ class _CasePlanner:
         self.unit: UnitRef | None = None
         self.accept_due = self.handle_due = 0
 
-    def add(self, ts: int, action: str, to: str, actor: str | None, *,
-            note: str | None = None, data: dict[str, Any] | None = None,
-            sets: dict[str, Any] | None = None, inc: str | None = None,
-            complaint: PlannedComplaint | None = None) -> int:
+    def add(
+        self,
+        ts: int,
+        action: str,
+        to: str,
+        actor: str | None,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+        sets: dict[str, Any] | None = None,
+        inc: str | None = None,
+        complaint: PlannedComplaint | None = None,
+    ) -> int:
         case = self.case
         ts = max(ts, case.event_ts[-1]) if case.event_ts else ts
         unit_id = self.unit.id if self.unit is not None else None
-        case.events.append(Ev(ts, action, self.status, to, actor, unit_id, note,
-                              data or {}, sets, inc, complaint))
+        case.events.append(
+            Ev(ts, action, self.status, to, actor, unit_id, note, data or {}, sets, inc, complaint)
+        )
         case.event_ts.append(ts)
         self.status = to
         return ts
@@ -938,25 +1142,45 @@ class _CasePlanner:
     def plan(self) -> None:
         rng, case = self.rng, self.case
         first = case.complaints[0]
-        t = self.add(first.created, A.receive, S.received, _receiver(first.channel),
-                     inc="complaint_count", complaint=first)
+        t = self.add(
+            first.created,
+            A.receive,
+            S.received,
+            _receiver(first.channel),
+            inc="complaint_count",
+            complaint=first,
+        )
         t = self.centre(t + rng.randint(3 * MINUTE, HOUR))
         filer = "operator" if rng.random() < 0.75 else "dispatcher"
         if not self.cat.in_remit or rng.random() < 0.01:
             reason = texts.not_filed_reason(rng, in_remit=self.cat.in_remit)
-            self.add(t, A.not_file, S.not_filed, filer, note=reason,
-                     sets={"not_filed_reason": reason, "due_at": None})
+            self.add(
+                t,
+                A.not_file,
+                S.not_filed,
+                filer,
+                note=reason,
+                sets={"not_filed_reason": reason, "due_at": None},
+            )
             return
         case.filed = True
-        t = self.add(t, A.file, S.filed, filer, data={"category": self.cat.code},
-                     sets={"filed_at": t})
+        t = self.add(
+            t, A.file, S.filed, filer, data={"category": self.cat.code}, sets={"filed_at": t}
+        )
         t = self.dispatch_and_accept(self.centre(t + rng.randint(5 * MINUTE, 90 * MINUTE)))
         t = self.extension_or_suspension(t)
         solved, t = self.handle_and_call_back(t)
         t = self.centre(t + rng.randint(10 * MINUTE, 20 * HOUR))
         note = None if solved else rng.choice(texts.CLOSE_UNSOLVED_NOTES)
-        case.close_ts = self.add(t, A.close, S.closed, "dispatcher", note=note,
-                                 data={"solved": solved}, sets={"closed_at": t, "due_at": None})
+        case.close_ts = self.add(
+            t,
+            A.close,
+            S.closed,
+            "dispatcher",
+            note=note,
+            data={"solved": solved},
+            sets={"closed_at": t, "due_at": None},
+        )
 
     # -- steps
 
@@ -965,14 +1189,28 @@ class _CasePlanner:
         right, office = self.gen.units[issue.locality.street_key]
         if office is not None and rng.random() < STREET_OFFICE_SHARE.get(self.cat.code, 0.12):
             right = office
-        others = [u for u in self.gen.squadrons_of_district.get(issue.locality.district_id, [])
-                  if u.id != right.id] if rng.random() < 0.04 else []
+        others = (
+            [
+                u
+                for u in self.gen.squadrons_of_district.get(issue.locality.district_id, [])
+                if u.id != right.id
+            ]
+            if rng.random() < 0.04
+            else []
+        )
         if others:
             # Misrouted to a neighbouring squadron, which sends it back (退回).
             t = self.dispatch(t, rng.choice(others))
             back = self.cal.add_hours(t, rng.uniform(0.1, 0.9) * max(self.accept_hours, 0.5))
-            self.add(back, A.return_, S.returned, "unit", note=rng.choice(texts.RETURN_REASONS),
-                     sets={"unit_id": None, "due_at": None}, inc="returned_count")
+            self.add(
+                back,
+                A.return_,
+                S.returned,
+                "unit",
+                note=rng.choice(texts.RETURN_REASONS),
+                sets={"unit_id": None, "due_at": None},
+                inc="returned_count",
+            )
             self.unit = None
             t = self.centre(back + rng.randint(15 * MINUTE, 3 * HOUR))
         t = self.dispatch(t, right)
@@ -980,14 +1218,25 @@ class _CasePlanner:
             accepted = self.cal.add_hours(self.accept_due, rng.uniform(0.3, 12))
             urge = self.cal.add_hours(self.accept_due, rng.uniform(0.05, 0.25))
             if urge < accepted and rng.random() < 0.5:
-                self.add(urge, A.urge, S.dispatched, "dispatcher", inc="urge_count",
-                         note="已超过签收时限，请尽快签收。")
+                self.add(
+                    urge,
+                    A.urge,
+                    S.dispatched,
+                    "dispatcher",
+                    inc="urge_count",
+                    note="已超过签收时限，请尽快签收。",
+                )
         else:
             accepted = self.cal.add_hours(t, rng.uniform(0.05, 0.9) * self.accept_hours)
         accepted = max(accepted, t + MINUTE)
-        return self.add(accepted, A.accept, S.accepted, "unit",
-                        data={"late": accepted > self.accept_due},
-                        sets={"accepted_at": accepted, "due_at": self.handle_due})
+        return self.add(
+            accepted,
+            A.accept,
+            S.accepted,
+            "unit",
+            data={"late": accepted > self.accept_due},
+            sets={"accepted_at": accepted, "due_at": self.handle_due},
+        )
 
     @property
     def accept_hours(self) -> float:
@@ -997,42 +1246,85 @@ class _CasePlanner:
         self.accept_due = self.cal.add_hours(t, self.accept_hours)
         self.handle_due = self.cal.due_days(t, self.cat.handle_days)
         self.unit = unit
-        return self.add(t, A.dispatch, S.dispatched, "dispatcher",
-                        data={"unit": unit.code, "accept_due_at": iso(self.accept_due),
-                              "handle_due_at": iso(self.handle_due)},
-                        sets={"unit_id": unit.id, "dispatched_at": t, "accepted_at": None,
-                              "accept_due_at": self.accept_due, "handle_due_at": self.handle_due,
-                              "due_at": self.accept_due})
+        return self.add(
+            t,
+            A.dispatch,
+            S.dispatched,
+            "dispatcher",
+            data={
+                "unit": unit.code,
+                "accept_due_at": iso(self.accept_due),
+                "handle_due_at": iso(self.handle_due),
+            },
+            sets={
+                "unit_id": unit.id,
+                "dispatched_at": t,
+                "accepted_at": None,
+                "accept_due_at": self.accept_due,
+                "handle_due_at": self.handle_due,
+                "due_at": self.accept_due,
+            },
+        )
 
     def extension_or_suspension(self, t: int) -> int:
         rng, cat = self.rng, self.cat
         if rng.random() < EXTENSION_SHARE.get(self.cat.code, 0.03) and self.handle_due - t > HOUR:
             request = t + int(rng.uniform(0.2, 0.6) * (self.handle_due - t))
             days = rng.randint(5, 15) if cat.handle_days >= 10 else rng.randint(2, 7)
-            self.add(request, A.request_extension, S.accepted, "unit", data={"days": days},
-                     note=rng.choice(texts.EXTENSION_REASONS),
-                     sets={"extension_requested_days": days})
+            self.add(
+                request,
+                A.request_extension,
+                S.accepted,
+                "unit",
+                data={"days": days},
+                note=rng.choice(texts.EXTENSION_REASONS),
+                sets={"extension_requested_days": days},
+            )
             t = self.centre(request + rng.randint(HOUR, 20 * HOUR))
             if rng.random() < 0.85:
                 due = self.cal.due_days(self.handle_due, days)
                 self.handle_due = due
-                t = self.add(t, A.approve_extension, S.accepted, "dispatcher",
-                             data={"days": days, "handle_due_at": iso(due)},
-                             sets={"extension_requested_days": None, "handle_due_at": due,
-                                   "due_at": due}, inc="extension_count")
+                t = self.add(
+                    t,
+                    A.approve_extension,
+                    S.accepted,
+                    "dispatcher",
+                    data={"days": days, "handle_due_at": iso(due)},
+                    sets={"extension_requested_days": None, "handle_due_at": due, "due_at": due},
+                    inc="extension_count",
+                )
             else:
-                t = self.add(t, A.refuse_extension, S.accepted, "dispatcher",
-                             data={"days": days}, note=rng.choice(texts.REFUSAL_NOTES),
-                             sets={"extension_requested_days": None})
+                t = self.add(
+                    t,
+                    A.refuse_extension,
+                    S.accepted,
+                    "dispatcher",
+                    data={"days": days},
+                    note=rng.choice(texts.REFUSAL_NOTES),
+                    sets={"extension_requested_days": None},
+                )
         if cat.handle_days >= 10 and rng.random() < 0.07:
             # 挂账: a long-standing structure waits for another body's ruling.
             t = self.centre(t + rng.randint(DAY, 3 * DAY))
             review = date_of(day_of(t) + 30).isoformat()
-            self.add(t, A.suspend, S.suspended, "dispatcher", data={"review_on": review},
-                     note=rng.choice(texts.SUSPEND_NOTES), sets={"due_at": None})
+            self.add(
+                t,
+                A.suspend,
+                S.suspended,
+                "dispatcher",
+                data={"review_on": review},
+                note=rng.choice(texts.SUSPEND_NOTES),
+                sets={"due_at": None},
+            )
             t = self.centre(t + rng.randint(15 * DAY, 45 * DAY))
-            self.add(t, A.resume, S.accepted, "dispatcher", note=rng.choice(texts.RESUME_NOTES),
-                     sets={"due_at": self.handle_due})
+            self.add(
+                t,
+                A.resume,
+                S.accepted,
+                "dispatcher",
+                note=rng.choice(texts.RESUME_NOTES),
+                sets={"due_at": self.handle_due},
+            )
         return t
 
     def handle_and_call_back(self, t: int) -> tuple[bool, int]:
@@ -1043,23 +1335,41 @@ class _CasePlanner:
             if self.case.events[-1].data["late"]:
                 weights = (weights[0] * 0.8, weights[1], weights[2] * 2)
             satisfaction = rng.pick(SATISFACTION, _cumulative(list(weights)))
-            solved = {"satisfied": True, "basically": rng.random() < 0.9,
-                      "unsatisfied": rng.random() < 0.15}[satisfaction]
+            solved = {
+                "satisfied": True,
+                "basically": rng.random() < 0.9,
+                "unsatisfied": rng.random() < 0.15,
+            }[satisfaction]
             t = self.callback_time(t + rng.randint(2 * HOUR, 40 * HOUR))
-            t = self.add(t, A.callback, S.handled, "operator",
-                         note=rng.choice(texts.CALLBACK_NOTES[satisfaction]),
-                         data={"satisfaction": satisfaction, "solved": solved},
-                         sets={"satisfaction": satisfaction, "solved": solved})
+            t = self.add(
+                t,
+                A.callback,
+                S.handled,
+                "operator",
+                note=rng.choice(texts.CALLBACK_NOTES[satisfaction]),
+                data={"satisfaction": satisfaction, "solved": solved},
+                sets={"satisfaction": satisfaction, "solved": solved},
+            )
             if satisfaction != "unsatisfied" or round_ > 0 or rng.random() < 0.4:
                 return solved, t
             t = self.centre(t + rng.randint(10 * MINUTE, 2 * HOUR))
             self.handle_due = self.cal.due_days(t, self.cat.handle_days)
-            t = self.add(t, A.rework, S.accepted, "dispatcher",
-                         note=rng.choice(texts.REWORK_NOTES),
-                         data={"handle_due_at": iso(self.handle_due)},
-                         sets={"handled_at": None, "satisfaction": None, "solved": None,
-                               "handle_due_at": self.handle_due, "due_at": self.handle_due},
-                         inc="rework_count")
+            t = self.add(
+                t,
+                A.rework,
+                S.accepted,
+                "dispatcher",
+                note=rng.choice(texts.REWORK_NOTES),
+                data={"handle_due_at": iso(self.handle_due)},
+                sets={
+                    "handled_at": None,
+                    "satisfaction": None,
+                    "solved": None,
+                    "handle_due_at": self.handle_due,
+                    "due_at": self.handle_due,
+                },
+                inc="rework_count",
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def reply(self, t: int, *, rework: bool) -> int:
@@ -1070,19 +1380,33 @@ class _CasePlanner:
             replied = t + int(rng.uniform(0.1, 0.95) * (due - t))
         replied = max(self.daytime(replied), t + 10 * MINUTE)
         if replied > due + 2 * HOUR and rng.random() < 0.7:
-            urge = due + rng.randint(30 * MINUTE, max(31 * MINUTE, min(20 * HOUR,
-                                                                       replied - due - HOUR)))
-            self.add(urge, A.urge, S.accepted, "dispatcher", inc="urge_count",
-                     note=rng.choice(texts.URGE_LATE_NOTES))
+            urge = due + rng.randint(
+                30 * MINUTE, max(31 * MINUTE, min(20 * HOUR, replied - due - HOUR))
+            )
+            self.add(
+                urge,
+                A.urge,
+                S.accepted,
+                "dispatcher",
+                inc="urge_count",
+                note=rng.choice(texts.URGE_LATE_NOTES),
+            )
         assert self.unit is not None
         issue = self.case.issue
         staff = "执法队员" if self.unit.kind == UnitKind.squadron else "工作人员"
-        reply = texts.reply_text(rng, self.cat.code, f"{self.unit.name}{staff}", issue.place,
-                                 self.cat.name)
+        reply = texts.reply_text(
+            rng, self.cat.code, f"{self.unit.name}{staff}", issue.place, self.cat.name
+        )
         if rework:
             reply = "返工后再次处置：" + reply
-        return self.add(replied, A.reply, S.handled, "unit", data={"late": replied > due},
-                        sets={"reply_text": reply, "handled_at": replied, "due_at": None})
+        return self.add(
+            replied,
+            A.reply,
+            S.handled,
+            "unit",
+            data={"late": replied > due},
+            sets={"reply_text": reply, "handled_at": replied, "due_at": None},
+        )
 
     # -- working hours of the people involved
 
@@ -1108,17 +1432,45 @@ class _CasePlanner:
 
 # ---- writing the rows ---------------------------------------------------------------------
 
-CASE_FIELDS = ("filed_at", "dispatched_at", "accepted_at", "handled_at", "closed_at",
-               "accept_due_at", "handle_due_at", "due_at")
+CASE_FIELDS = (
+    "filed_at",
+    "dispatched_at",
+    "accepted_at",
+    "handled_at",
+    "closed_at",
+    "accept_due_at",
+    "handle_due_at",
+    "due_at",
+)
 INITIAL_STATE: dict[str, Any] = {
-    "status": S.received.value, "unit_id": None, "complaint_count": 0, "returned_count": 0,
-    "extension_count": 0, "rework_count": 0, "urge_count": 0, "not_filed_reason": None,
-    "reply_text": None, "satisfaction": None, "solved": None,
-    "extension_requested_days": None, **dict.fromkeys(CASE_FIELDS)}
+    "status": S.received.value,
+    "unit_id": None,
+    "complaint_count": 0,
+    "returned_count": 0,
+    "extension_count": 0,
+    "rework_count": 0,
+    "urge_count": 0,
+    "not_filed_reason": None,
+    "reply_text": None,
+    "satisfaction": None,
+    "solved": None,
+    "extension_requested_days": None,
+    **dict.fromkeys(CASE_FIELDS),
+}
 # Enum members → their plain values (drivers must not see the enum types).
 PLAIN: dict[str, str] = {**{a: a.value for a in CaseAction}, **{s: s.value for s in CaseStatus}}
-EVENT_COLUMNS = ("id", "case_id", "at", "actor_id", "action", "from_status", "to_status", "note",
-                 "data", "unit_id")
+EVENT_COLUMNS = (
+    "id",
+    "case_id",
+    "at",
+    "actor_id",
+    "action",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+    "unit_id",
+)
 CHUNK = 5000
 
 
@@ -1147,16 +1499,22 @@ class _Writer:
         self._ids(complaints, cases)
         case_rows, event_rows = self._case_rows(cases)
         complaint_rows = [self._complaint_row(c) for c in complaints]
-        planted = [{"complaint_id": c.id, "original_id": c.issue.complaints[0].id,
-                    "kind": c.kind} for c in complaints if c.kind]
+        planted = [
+            {"complaint_id": c.id, "original_id": c.issue.complaints[0].id, "kind": c.kind}
+            for c in complaints
+            if c.kind
+        ]
         total = (gen.end - gen.first) + len(case_rows) + len(complaint_rows) + len(event_rows)
         with self._large_sqlite_cache():
-            for model, rows, label in ((Case, case_rows, "写入案件"),
-                                       (Complaint, complaint_rows, "写入投诉"),
-                                       (PlantedRepeat, planted, "写入重复投诉真值")):
+            for model, rows, label in (
+                (Case, case_rows, "写入案件"),
+                (Complaint, complaint_rows, "写入投诉"),
+                (PlantedRepeat, planted, "写入重复投诉真值"),
+            ):
                 if rows:
-                    self._insert(model, tuple(rows[0]), [tuple(r.values()) for r in rows],
-                                 total, label)
+                    self._insert(
+                        model, tuple(rows[0]), [tuple(r.values()) for r in rows], total, label
+                    )
             self._insert(CaseEvent, EVENT_COLUMNS, event_rows, total, "写入办理记录")
         self._advance_sequences()
         self.session.flush()
@@ -1174,9 +1532,15 @@ class _Writer:
                 mine = [p for p in earlier if p.person == c.person] or earlier
                 said = {p.text for p in earlier}
                 for _ in range(5):  # similar, never word for word the same
-                    c.text = texts.repeat_text(rng, c.kind, code, name, place,
-                                               template=issue.template,
-                                               days=(c.ts - mine[-1].ts) // DAY)
+                    c.text = texts.repeat_text(
+                        rng,
+                        c.kind,
+                        code,
+                        name,
+                        place,
+                        template=issue.template,
+                        days=(c.ts - mine[-1].ts) // DAY,
+                    )
                     if c.text not in said:
                         break
                 c.variant = rng.choice((0, 0, 0, 1, 2))
@@ -1210,15 +1574,17 @@ class _Writer:
         """Numbers already used per day (a database that had cases before the demo)."""
         taken: dict[str, int] = {}
         prefix = self.gen.prefix
-        for number in self.session.scalars(select(Case.number).where(
-                Case.number.like(f"{prefix}%"))):
+        for number in self.session.scalars(
+            select(Case.number).where(Case.number.like(f"{prefix}%"))
+        ):
             head, seq = number[:-5], number[-5:]
             if seq.isdigit():
                 taken[head] = max(taken.get(head, 0), int(seq))
         return taken
 
-    def _case_rows(self, cases: list[PlannedCase]) -> tuple[list[dict[str, Any]],
-                                                             list[tuple[Any, ...]]]:
+    def _case_rows(
+        self, cases: list[PlannedCase]
+    ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
         """Replay each case's events up to the end of the history into its row (as the
         actions of ``cases.service`` would have left it) and build the event rows."""
         now, users, unit_users = self.gen.now, self.users, self.gen.unit_users
@@ -1249,9 +1615,24 @@ class _Writer:
                 data = ev.data
                 if ev.complaint is not None:
                     data = {"complaint_id": ev.complaint.id, "channel": ev.complaint.channel.code}
-                append((ev.ts, case_id, order, (
-                    case_id, ev.ts, actor_id, PLAIN[ev.action], PLAIN[ev.before],
-                    PLAIN[ev.after], ev.note, data, unit_id)))
+                append(
+                    (
+                        ev.ts,
+                        case_id,
+                        order,
+                        (
+                            case_id,
+                            ev.ts,
+                            actor_id,
+                            PLAIN[ev.action],
+                            PLAIN[ev.before],
+                            PLAIN[ev.after],
+                            ev.note,
+                            data,
+                            unit_id,
+                        ),
+                    )
+                )
             state["status"] = PLAIN[state["status"]]
             case_rows.append(self._case_row(case, state))
         events.sort(key=_event_order)
@@ -1260,11 +1641,18 @@ class _Writer:
 
     def _case_row(self, case: PlannedCase, state: dict[str, Any]) -> dict[str, Any]:
         first, issue = case.complaints[0], case.issue
-        row = {"id": case.id, "number": self.numbers[case.id], "title": first.title,
-               "category_id": issue.category.id, "area_id": issue.locality.area_id,
-               "district_id": issue.locality.district_id, "street_id": issue.locality.street_id,
-               "address": issue.place.address(0), "opened_at": first.ts,
-               "merged_into_id": None}
+        row = {
+            "id": case.id,
+            "number": self.numbers[case.id],
+            "title": first.title,
+            "category_id": issue.category.id,
+            "area_id": issue.locality.area_id,
+            "district_id": issue.locality.district_id,
+            "street_id": issue.locality.street_id,
+            "address": issue.place.address(0),
+            "opened_at": first.ts,
+            "merged_into_id": None,
+        }
         row.update(state)
         return row
 
@@ -1272,18 +1660,36 @@ class _Writer:
         issue, users = c.issue, self.users
         receiver = _receiver(c.channel)
         assert c.case is not None
-        return {"id": c.id, "channel_id": c.channel.id, "upstream_ref": c.upstream_ref,
-                "received_at": c.ts, "complainant_name": c.person[0],
-                "complainant_phone": c.person[1], "title": c.title, "text": c.text,
-                "address": issue.place.address(c.variant), "longitude": None, "latitude": None,
-                "category_id": issue.category.id, "area_id": issue.locality.area_id,
-                "district_id": issue.locality.district_id,
-                "street_id": issue.locality.street_id, "case_id": c.case.id,
-                "import_batch_id": None, "created_at": c.created,
-                "created_by_id": users[receiver].id if receiver else None}
+        return {
+            "id": c.id,
+            "channel_id": c.channel.id,
+            "upstream_ref": c.upstream_ref,
+            "received_at": c.ts,
+            "complainant_name": c.person[0],
+            "complainant_phone": c.person[1],
+            "title": c.title,
+            "text": c.text,
+            "address": issue.place.address(c.variant),
+            "longitude": None,
+            "latitude": None,
+            "category_id": issue.category.id,
+            "area_id": issue.locality.area_id,
+            "district_id": issue.locality.district_id,
+            "street_id": issue.locality.street_id,
+            "case_id": c.case.id,
+            "import_batch_id": None,
+            "created_at": c.created,
+            "created_by_id": users[receiver].id if receiver else None,
+        }
 
-    def _insert(self, model: type, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
-                total: int, label: str) -> None:
+    def _insert(
+        self,
+        model: type,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        total: int,
+        label: str,
+    ) -> None:
         """Rows hold times as epoch seconds; each dialect gets them in its own form."""
         table = model.__table__  # type: ignore[attr-defined]
         times = {c for c in columns if isinstance(table.c[c].type, UTCDateTime)}
@@ -1291,12 +1697,17 @@ class _Writer:
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         # SQLAlchemy's per-value processing would cost more than SQLite's own work here: hand
         # the driver the values exactly as UTCDateTime/JSON would have stored them.
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
-        converters = [(i, _sqlite_time if c in times else _json_text)
-                      for i, c in enumerate(columns) if c in times or c in documents]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        converters = [
+            (i, _sqlite_time if c in times else _json_text)
+            for i, c in enumerate(columns)
+            if c in times or c in documents
+        ]
         for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
+            chunk = rows[start : start + CHUNK]
             if sqlite:
                 params = []
                 for row in chunk:
@@ -1307,9 +1718,16 @@ class _Writer:
                     params.append(tuple(values))
                 self.session.connection().exec_driver_sql(sql, params)  # type: ignore[arg-type]
             else:
-                self.session.execute(insert(table), [
-                    {c: as_datetime(v) if c in times else v
-                     for c, v in zip(columns, row, strict=True)} for row in chunk])
+                self.session.execute(
+                    insert(table),
+                    [
+                        {
+                            c: as_datetime(v) if c in times else v
+                            for c, v in zip(columns, row, strict=True)
+                        }
+                        for row in chunk
+                    ],
+                )
             self.gen._tick(len(chunk), total, label)
 
     @contextmanager
@@ -1332,31 +1750,60 @@ class _Writer:
         if self.session.get_bind().dialect.name != "postgresql":
             return
         for table in ("complaints", "cases", "case_events"):
-            self.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+            self.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            )
 
-    def _stats(self, complaints: list[PlannedComplaint], case_rows: list[dict[str, Any]],
-               event_rows: list[tuple[Any, ...]], planted: list[dict[str, Any]]) -> HistoryStats:
+    def _stats(
+        self,
+        complaints: list[PlannedComplaint],
+        case_rows: list[dict[str, Any]],
+        event_rows: list[tuple[Any, ...]],
+        planted: list[dict[str, Any]],
+    ) -> HistoryStats:
         gen = self.gen
-        stats = HistoryStats(gen.seed, gen.year, gen.today, gen.scale, date_of(gen.first),
-                             date_of(gen.end - 1), complaints=len(complaints),
-                             cases=len(case_rows), events=len(event_rows),
-                             planted_repeats=len(planted), logins=list(self.users))
-        stats.repeats_by_kind = {k: sum(1 for p in planted if p["kind"] == k)
-                                 for k in REPEAT_KINDS}
+        stats = HistoryStats(
+            gen.seed,
+            gen.year,
+            gen.today,
+            gen.scale,
+            date_of(gen.first),
+            date_of(gen.end - 1),
+            complaints=len(complaints),
+            cases=len(case_rows),
+            events=len(event_rows),
+            planted_repeats=len(planted),
+            logins=list(self.users),
+        )
+        stats.repeats_by_kind = {k: sum(1 for p in planted if p["kind"] == k) for k in REPEAT_KINDS}
         for year in (gen.year - 1, gen.year):
             lo, hi = start_of(day_number(date(year, 1, 1))), start_of(day_number(date(year, 8, 1)))
             chosen = [c for c in complaints if lo <= c.ts < hi]
             stats.jan_jul[year] = PeriodFigures(
-                len(chosen), sum(1 for c in chosen if c.issue.category.hot),
-                sum(1 for c in chosen if c.kind))
+                len(chosen),
+                sum(1 for c in chosen if c.issue.category.hot),
+                sum(1 for c in chosen if c.kind),
+            )
         now = gen.now
-        open_statuses = {s.value for s in (S.received, S.filed, S.dispatched, S.returned,
-                                           S.accepted, S.suspended, S.handled)}
+        open_statuses = {
+            s.value
+            for s in (
+                S.received,
+                S.filed,
+                S.dispatched,
+                S.returned,
+                S.accepted,
+                S.suspended,
+                S.handled,
+            )
+        }
         stats.open_cases = sum(1 for r in case_rows if r["status"] in open_statuses)
-        stats.overdue_cases = sum(1 for r in case_rows if r["due_at"] is not None
-                                  and r["due_at"] < now)
+        stats.overdue_cases = sum(
+            1 for r in case_rows if r["due_at"] is not None and r["due_at"] < now
+        )
         stats.not_filed = sum(1 for r in case_rows if r["status"] == S.not_filed.value)
         return stats
 
