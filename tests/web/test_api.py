@@ -146,3 +146,30 @@ def test_case_list_filters(client, accounts):
     assert total(area=XIXI_STREET) == 2
     assert total(status="filed") == 0
     assert total(overdue=True) == 0
+
+
+def test_extension_decisions_are_offered_only_when_a_request_is_pending(client, accounts):
+    op, disp, xixi = token(client, "op"), token(client, "disp"), token(client, "xixi")
+    number = client.post("/api/complaints", json=COMPLAINT, headers=op).json()["case_number"]
+    for headers, action, body in (
+        (op, "file", {}),
+        (disp, "dispatch", {"unit": "sq-330106004"}),
+        (xixi, "accept", {}),
+    ):
+        assert (
+            client.post(
+                f"/api/cases/{number}/actions/{action}", json=body, headers=headers
+            ).status_code
+            == 200
+        )
+
+    def offered(headers):
+        return client.get(f"/api/cases/{number}", headers=headers).json()["allowed_actions"]
+
+    assert "approve_extension" not in offered(disp) and "request_extension" in offered(xixi)
+    client.post(
+        f"/api/cases/{number}/actions/request_extension",
+        json={"days": 2, "note": "需协调"},
+        headers=xixi,
+    )
+    assert "approve_extension" in offered(disp) and "request_extension" not in offered(xixi)

@@ -12,7 +12,7 @@ from civicdesk.accounts.policy import mask_name, mask_phone, sees_personal_data
 from civicdesk.cases.models import Case
 from civicdesk.cases.repository import case_complaints, case_events
 from civicdesk.cases.schemas import CaseDetail, CaseSummary, ComplaintBrief, EventRead
-from civicdesk.core.workflow import CLOCKED_STATUSES, allowed_actions
+from civicdesk.core.workflow import CLOCKED_STATUSES, CaseAction, allowed_actions
 from civicdesk.intake.models import Channel
 from civicdesk.org.models import Area, Unit
 from civicdesk.taxonomy.models import Category
@@ -60,6 +60,7 @@ def detail(session: Session, case: Case, user: User, names: Names, now: datetime
         ComplaintBrief(
             id=c.id,
             channel=names.channels[c.channel_id].code,
+            channel_name=names.channels[c.channel_id].name,
             upstream_ref=c.upstream_ref,
             received_at=c.received_at,
             complainant_name=c.complainant_name if personal else mask_name(c.complainant_name),
@@ -103,10 +104,16 @@ def detail(session: Session, case: Case, user: User, names: Names, now: datetime
     )
 
 
-def visible_actions(case: Case, user: User) -> list:  # type: ignore[type-arg]
+def visible_actions(case: Case, user: User) -> list[CaseAction]:
     """The actions the user may take here: role × status, and unit staff only on their unit's."""
     from civicdesk.accounts.models import Role
 
     if user.role == Role.unit_staff and case.unit_id != user.unit_id:
         return []
-    return allowed_actions(case.status, user.role)
+    pending = case.extension_requested_days is not None
+    hidden = (
+        {CaseAction.request_extension}
+        if pending
+        else {CaseAction.approve_extension, CaseAction.refuse_extension}
+    )
+    return [a for a in allowed_actions(case.status, user.role) if a not in hidden]

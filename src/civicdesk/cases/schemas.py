@@ -35,6 +35,7 @@ class EventRead(BaseModel):
 class ComplaintBrief(BaseModel):
     id: int
     channel: str
+    channel_name: str
     upstream_ref: str | None
     received_at: datetime
     complainant_name: str | None
