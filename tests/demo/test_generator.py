@@ -27,16 +27,15 @@ from civicdesk.core.calendar import WorkCalendar
 from civicdesk.core.workflow import ACTION_ROLES, CLOCKED_STATUSES, TRANSITIONS, CaseAction
 from civicdesk.core.workflow import CaseStatus as S
 from civicdesk.db import make_engine
+from civicdesk.demo.calendar_fast import FastCalendar, day_number
 from civicdesk.demo.generator import (
     DEMO_PASSWORD,
-    FastCalendar,
     HistoryStats,
-    _apportion,
-    day_number,
     generate_history,
     published_targets,
 )
 from civicdesk.demo.models import PlantedRepeat
+from civicdesk.demo.volumes import apportion
 from civicdesk.intake.models import Channel, Complaint
 from civicdesk.migrate import upgrade
 from civicdesk.org.models import Area, Unit
@@ -524,11 +523,11 @@ def test_fast_calendar_gives_the_work_calendars_deadlines() -> None:
 
 
 def test_apportion_is_exact_and_proportional() -> None:
-    assert _apportion(10, [1, 1, 1]) in ([4, 3, 3], [3, 4, 3], [3, 3, 4])
-    parts = _apportion(32971, [random.Random(3).random() for _ in range(212)])
+    assert apportion(10, [1, 1, 1]) in ([4, 3, 3], [3, 4, 3], [3, 3, 4])
+    parts = apportion(32971, [random.Random(3).random() for _ in range(212)])
     assert sum(parts) == 32971
-    assert _apportion(0, [1, 2]) == [0, 0]
-    assert _apportion(5, [0, 0]) == [0, 0]
+    assert apportion(0, [1, 2]) == [0, 0]
+    assert apportion(5, [0, 0]) == [0, 0]
 
 
 def test_arguments_are_checked(session: Session) -> None:
