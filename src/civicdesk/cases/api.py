@@ -12,7 +12,7 @@ from civicdesk.cases import presenter, service
 from civicdesk.cases.repository import CaseFilter, list_cases
 from civicdesk.cases.schemas import ActionRequest, CaseDetail, CaseList
 from civicdesk.core.workflow import CaseAction
-from civicdesk.errors import InvalidInput, NotFound
+from civicdesk.errors import InvalidInput
 from civicdesk.org.models import Unit
 from civicdesk.web.deps import CalendarDep, CurrentUser, NowDep, SessionDep
 
@@ -92,6 +92,4 @@ def _unit_id(db: SessionDep, code: str) -> int:
     unit_id = db.scalar(select(Unit.id).where(Unit.code == code))
     if unit_id is None:
         raise InvalidInput(f"未知单位代码：{code}", field="unit")
-    if unit_id is None:  # pragma: no cover
-        raise NotFound(code)
     return unit_id
