@@ -410,7 +410,39 @@ def test_demo_logins(history: History) -> None:
     unit = session.get(Unit, xixi.unit_id)
     assert unit is not None and unit.name == "西溪中队"
     acted = [e for events in history.events.values() for e in events if e.actor_id == xixi.id]
-    assert all(e.unit_id == xixi.unit_id for e in acted)
+    assert acted and all(e.unit_id == xixi.unit_id for e in acted)
+
+
+def test_every_receiving_unit_has_an_on_duty_login(history: History) -> None:
+    session = history.session
+    received = {e.unit_id for events in history.events.values() for e in events if e.unit_id}
+    staff = {
+        u.unit_id: u
+        for u in session.scalars(select(User).where(User.role == "unit_staff"))
+        if u.username != "xixi"
+    }
+    assert received <= set(staff)
+    assert history.stats.unit_logins == len(staff)
+    for unit_id, user in staff.items():
+        unit = session.get(Unit, unit_id)
+        assert unit is not None
+        assert (user.username, user.display_name) == (unit.code, f"{unit.name}值班员")
+    # One argon2 hash for all of them (hashing a hundred times would cost seconds).
+    assert len({u.password_hash for u in staff.values()}) == 1
+    user = authenticate(session, username="sq-330106004", password=DEMO_PASSWORD)
+    assert user is not None and user.display_name == "西溪中队值班员"
+
+
+def test_every_unit_action_names_a_member_of_the_units_staff(history: History) -> None:
+    users = {u.id: u for u in history.session.scalars(select(User))}
+    checked: Counter[str] = Counter()
+    for events in history.events.values():
+        for event in events:
+            if event.action in ("accept", "return", "reply", "request_extension"):
+                actor = users[event.actor_id]
+                assert actor.role == "unit_staff" and actor.unit_id == event.unit_id
+                checked[event.action] += 1
+    assert set(checked) == {"accept", "return", "reply", "request_extension"}
 
 
 # ---- determinism ---------------------------------------------------------------------------
@@ -623,6 +655,7 @@ def test_cli_generates_once_and_prints_the_figures(
     # 32,971 × 0.005 → 165 and 16,676 × 0.005 → 83, in the source's wording.
     assert "投诉总量" in result.output and "减少82件，下降49.70%" in result.output
     assert "xixi" in result.output and DEMO_PASSWORD in result.output
+    assert "sq-330106004" in result.output
     again = runner.invoke(app, args)
     assert again.exit_code == 1 and "nothing done" in again.output
     with Session(engine) as session:

@@ -30,6 +30,8 @@ TODAY = typer.Option(
     "(default: today; for a past --year, 1 January after it, so that the "
     "whole of 31 December is included).",
 )
+# The unit code of 西溪中队 in the Hangzhou configuration (any squadron's code works the same).
+UNIT_LOGIN_EXAMPLE = "sq-330106004"
 SCALE = typer.Option(1.0, min=0.001, max=1.0, help="Fraction of the full volumes (for trials).")
 
 
@@ -187,4 +189,9 @@ def _print_summary(stats: HistoryStats, seconds: float) -> None:
 def _print_logins(logins: list[str]) -> None:
     console.print(
         f"演示账号 / demo logins: {', '.join(logins)}（密码 / password: {DEMO_PASSWORD}）"
+    )
+    console.print(
+        f"每个中队和街道办事处另有以单位编码命名的值班账号，如 {UNIT_LOGIN_EXAMPLE}"
+        f"（密码 {DEMO_PASSWORD}）/ every squadron (and street office) also has a login named "
+        f"after its unit code, e.g. {UNIT_LOGIN_EXAMPLE}, password {DEMO_PASSWORD}"
     )

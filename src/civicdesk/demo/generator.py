@@ -31,7 +31,7 @@ from civicdesk.demo.draws import FastRandom
 from civicdesk.demo.logins import DEMO_PASSWORD, Actors, demo_users
 from civicdesk.demo.planned import PlannedComplaint
 from civicdesk.demo.planning import Planner, Progress
-from civicdesk.demo.reference import load_reference
+from civicdesk.demo.reference import Reference, load_reference
 from civicdesk.demo.rendering import Rows, render
 from civicdesk.demo.shape import REPEAT_KINDS
 from civicdesk.demo.volumes import PeriodFigures, Span, Volumes, published_targets
@@ -71,6 +71,8 @@ class HistoryStats:
     overdue_cases: int = 0
     not_filed: int = 0
     logins: list[str] = field(default_factory=list)
+    # On-duty logins of the receiving units, each named after its unit code.
+    unit_logins: int = 0
 
 
 def generate_history(
@@ -92,15 +94,8 @@ def generate_history(
     rng = FastRandom(seed)
     calendar = FastCalendar(work_calendar(session, assume_weekdays_for_unknown=True), span.first)
     reference = load_reference(session, rng)
-    actors = demo_users(session, now=_as_datetime(start_of(span.first)))
-    volumes = Volumes(span, calendar)
-    periods = volumes.periods()
-    estimate = (span.end - span.first) + sum(p.total for p in periods) * 9
-    planner = Planner(span, reference, rng, calendar, volumes, tick)
-    for period in periods:
-        planner.plan_period(period, estimate)
-    for period in periods:
-        planner.fix_hotspot(period)
+    actors = demo_users(session, reference, now=_as_datetime(start_of(span.first)))
+    planner = _plan(span, reference, rng, calendar, tick)
     complaints = sorted(planner.complaints, key=lambda c: c.ts)
     cases = sorted(planner.cases, key=lambda c: c.complaints[0].ts)
     rows = render(
@@ -115,6 +110,21 @@ def generate_history(
     total = (span.end - span.first) + len(rows.cases) + len(rows.complaints) + len(rows.events)
     write_rows(session, rows, lambda advance, label: tick(advance, total, label))
     return _stats(span, complaints, rows, actors)
+
+
+def _plan(
+    span: Span, reference: Reference, rng: FastRandom, calendar: FastCalendar, tick: Progress
+) -> Planner:
+    """Every period day by day, then the hot-spot counts made exact."""
+    volumes = Volumes(span, calendar)
+    periods = volumes.periods()
+    estimate = (span.end - span.first) + sum(p.total for p in periods) * 9
+    planner = Planner(span, reference, rng, calendar, volumes, tick)
+    for period in periods:
+        planner.plan_period(period, estimate)
+    for period in periods:
+        planner.fix_hotspot(period)
+    return planner
 
 
 def _no_progress(advance: int, total: int, description: str) -> None:
@@ -142,6 +152,7 @@ def _stats(
         events=len(rows.events),
         planted_repeats=len(rows.planted),
         logins=list(actors.logins),
+        unit_logins=actors.unit_logins,
     )
     planted = rows.planted
     stats.repeats_by_kind = {k: sum(1 for p in planted if p["kind"] == k) for k in REPEAT_KINDS}

@@ -196,7 +196,7 @@ class CasePlanner:
             sets={"extension_requested_days": days},
         )
         t = self.centre(request + rng.randint(HOUR, 20 * HOUR))
-        if rng.random() >= 0.85:
+        if rng.random() >= 0.85:  # one request in seven is refused
             note = rng.choice(texts.REFUSAL_NOTES)
             sets = {"extension_requested_days": None}
             data = {"days": days}

@@ -206,7 +206,7 @@ def _replay_case(
             state[ev.inc] += 1
         state["status"] = ev.after
         if ev.actor == "unit":
-            actor_id = by_unit.get(unit_id)  # type: ignore[arg-type]
+            actor_id = by_unit.get(unit_id) if unit_id is not None else None
         else:
             actor_id = by_role.get(ev.actor) if ev.actor else None
         data = ev.data
