@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,6 +29,7 @@ def create_app(
         "`Authorization: Bearer <token>`.",
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -40,14 +43,35 @@ def create_app(
     return app
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Refuse to start on a broken rule configuration (supervision.yaml, feedback.yaml): the
+    error is shown now, at start-up, not by a sweep at 3 a.m."""
+    from sqlalchemy.exc import DBAPIError
+
+    from civicdesk.config.policies import check_active
+
+    try:
+        with app.state.sessionmaker() as session:
+            check_active(session)
+    except DBAPIError:  # not migrated yet: requests will say so; nothing to check
+        pass
+    yield
+
+
 def _include_routers(app: FastAPI) -> None:
     from civicdesk.accounts import api as accounts_api
     from civicdesk.accounts import pages as accounts_pages
     from civicdesk.cases import api as cases_api
     from civicdesk.cases import pages as cases_pages
+    from civicdesk.feedback import api as feedback_api
     from civicdesk.intake import api as intake_api
     from civicdesk.intake import import_pages as intake_import_pages
     from civicdesk.intake import pages as intake_pages
+    from civicdesk.repeats import api as repeats_api
+    from civicdesk.repeats import pages as repeats_pages
+    from civicdesk.supervision import api as supervision_api
+    from civicdesk.supervision import pages as supervision_pages
 
     for module in (
         accounts_api,
@@ -55,12 +79,28 @@ def _include_routers(app: FastAPI) -> None:
         intake_api,
         intake_pages,
         intake_import_pages,
+        repeats_api,
+        repeats_pages,
         cases_api,
         cases_pages,
+        feedback_api,
+        supervision_api,
+        supervision_pages,
     ):
         app.include_router(module.router)
+    _include_citizen_side(app)
     try:
         from civicdesk.reports import pages as report_pages
     except ImportError:  # pragma: no cover - reports pages arrive with the reports module
         return
     app.include_router(report_pages.router)
+
+
+def _include_citizen_side(app: FastAPI) -> None:
+    """The citizen portal, service cards and Open311 (issue 7)."""
+    from civicdesk.open311 import api as open311_api
+    from civicdesk.org.cards import pages as card_pages
+    from civicdesk.portal import pages as portal_pages
+
+    for module in (portal_pages, card_pages, open311_api):
+        app.include_router(module.router)

@@ -42,3 +42,11 @@ class ConfigurationError(DomainError):
 
 class AuthenticationRequired(DomainError):
     pass
+
+
+class RateLimited(DomainError):
+    """Too many requests from one address, phone or API key; try again after a while."""
+
+    def __init__(self, message: str, *, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -2,25 +2,42 @@
 
 from civicdesk.accounts.models import LoginSession, Role, User
 from civicdesk.cases.models import Case, CaseEvent
-from civicdesk.config.models import CalendarOverride, Setting
+from civicdesk.config.models import CalendarOverride, Policy, Setting
 from civicdesk.demo.models import PlantedRepeat
 from civicdesk.intake.models import Channel, Complaint, ImportBatch
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.open311.models import ApiKey
+from civicdesk.org.cards.models import ServiceCard
 from civicdesk.org.models import Area, Unit, unit_areas
+from civicdesk.portal.models import Attachment, CitizenRating, Submission
+from civicdesk.repeats.models import CallerReview, RepeatKey, RepeatLink
+from civicdesk.supervision.models import Notice
 from civicdesk.taxonomy.models import Category
 
 __all__ = [
+    "ApiKey",
     "Area",
+    "Attachment",
     "CalendarOverride",
+    "CallerReview",
     "Case",
     "CaseEvent",
     "Category",
     "Channel",
+    "CitizenRating",
     "Complaint",
     "ImportBatch",
     "LoginSession",
+    "Notice",
+    "OutboxMessage",
     "PlantedRepeat",
+    "Policy",
+    "RepeatKey",
+    "RepeatLink",
     "Role",
+    "ServiceCard",
     "Setting",
+    "Submission",
     "Unit",
     "User",
     "unit_areas",

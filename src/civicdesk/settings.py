@@ -29,6 +29,27 @@ class Settings(BaseSettings):
     # Years the official calendar package does not know yet fall back to Mon–Fri only when set.
     assume_weekdays_for_unknown_years: bool = False
 
+    # ---- citizen portal and Open311 (issue 7; docs/portal.md) ----
+    # Photos are stored here under generated names (never the uploaded file's name).
+    media_dir: Path = Field(default_factory=lambda: Path.cwd() / "media")
+    # The address citizens reach the portal at (QR codes on service cards); the request's own
+    # address when unset.
+    public_base_url: str | None = None
+    portal_max_text: int = Field(default=2000, ge=20, le=5000)
+    portal_max_photos: int = Field(default=4, ge=0, le=20)
+    portal_max_photo_mb: float = Field(default=5.0, gt=0, le=50)
+    # Submissions per hour (token buckets, per process; 0 switches a limit off).
+    portal_limit_per_address: int = Field(default=30, ge=0)
+    portal_limit_per_phone: int = Field(default=6, ge=0)
+    # Look-ups by case number and phone per hour and client address (guessing numbers).
+    portal_track_limit_per_address: int = Field(default=60, ge=0)
+    # The same text from the same phone within this many seconds returns the same case.
+    portal_duplicate_seconds: int = Field(default=60, ge=0)
+    # Map tiles for the location picker, e.g. https://tiles.example.cn/{z}/{x}/{y}.png (none
+    # are reachable offline) and the boundaries to draw when there are no tiles (GeoJSON).
+    map_tile_url: str | None = None
+    map_boundaries: Path | None = None
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres(cls, value: str) -> str:

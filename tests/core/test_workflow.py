@@ -4,6 +4,7 @@ from civicdesk.core.workflow import (
     ACTION_ROLES,
     LABELS,
     OPEN_STATUSES,
+    SYSTEM_ACTIONS,
     TRANSITIONS,
     CaseAction,
     CaseStatus,
@@ -32,6 +33,13 @@ A, S = CaseAction, CaseStatus
         (S.accepted, A.suspend, S.suspended),
         (S.suspended, A.resume, S.accepted),
         (S.closed, A.reopen, S.filed),
+        (S.returned, A.approve_return, S.filed),
+        (S.returned, A.refuse_return, S.dispatched),
+        (S.suspended, A.suspend, S.suspended),
+        (S.accepted, A.escalate, S.accepted),
+        (S.handled, A.mark_overdue, S.handled),
+        (S.suspended, A.review_due, S.suspended),
+        (S.filed, A.set_grade, S.filed),
     ],
 )
 def test_the_lifecycle_moves(status, action, expected):
@@ -73,7 +81,13 @@ def test_no_transition_leaves_from_a_terminal_status_except_reopen():
         ("dispatched", "unit_staff", ["accept", "return", "note"]),
         ("accepted", "unit_staff", ["return", "reply", "request_extension", "note"]),
         ("received", "operator", ["file", "not_file", "note"]),
-        ("handled", "dispatcher", ["callback", "close", "rework", "note"]),
+        ("handled", "dispatcher", ["callback", "close", "rework", "note", "set_grade", "flag"]),
+        (
+            "returned",
+            "dispatcher",
+            ["dispatch", "note", "approve_return", "refuse_return", "set_grade", "flag"],
+        ),
+        ("suspended", "leader", ["supervise", "note", "set_grade", "flag"]),
         ("closed", "leader", []),
         ("closed", "dispatcher", ["reopen"]),
     ],
@@ -88,3 +102,16 @@ def test_roles_are_checked():
         check_role("unit_staff", A.dispatch)
     with pytest.raises(PermissionDenied):
         check_role("leader", A.close)
+
+
+def test_a_callback_before_the_reply_says_why():
+    with pytest.raises(IllegalTransition, match="案件尚未答复，不能回访"):
+        next_status(S.accepted, A.callback)
+
+
+def test_system_actions_are_never_offered_to_a_person():
+    for role in ("operator", "dispatcher", "unit_staff", "leader", "admin"):
+        for status in OPEN_STATUSES:
+            assert not set(allowed_actions(status, role)) & SYSTEM_ACTIONS
+    for action in SYSTEM_ACTIONS:
+        assert ACTION_ROLES[action] == frozenset()

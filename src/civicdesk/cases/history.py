@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
@@ -36,3 +37,17 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(session: Session, events: list[dict[str, Any]]) -> None:
+    """Append many rows at once (the supervision sweep: thousands of notices in one batch).
+    Each dict has the columns of ``CaseEvent``; ``data`` drops its None values like ``record``.
+    The caller has checked each action against the transition table, as ``record``'s callers do.
+    """
+    if not events:
+        return
+    rows = [
+        {**e, "data": {k: v for k, v in (e.get("data") or {}).items() if v is not None}}
+        for e in events
+    ]
+    session.connection().execute(insert(CaseEvent.__table__), rows)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdesk.core.workflow import CaseStatus
@@ -23,6 +33,11 @@ class Case(Base):
             name="satisfaction",
         ),
         Index("ix_cases_status_due", "status", "due_at"),
+        CheckConstraint(
+            "close_outcome is null or close_outcome in ('fixed','not_fixed')",
+            name="close_outcome",
+        ),
+        Index("ix_cases_status_complaints", "status", "complaint_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +79,42 @@ class Case(Base):
     # A pending extension request: working days asked for (null when none is pending).
     extension_requested_days: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+
+    # ---- supervision and feedback (issue 5; see civicdesk.supervision) ----
+    # The answer to the citizen (答复) is due this long after the unit's result.
+    reply_due_at: Mapped[datetime | None]
+    # 挂账: the day the suspension is reviewed (due_at holds its start while suspended).
+    review_on: Mapped[date | None]
+    # The unit that returned the case (退回), kept while the centre decides.
+    returned_by_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL")
+    )
+    # 分级督办: the grade's code (supervision.yaml), set by a supervisor.
+    grade: Mapped[str | None] = mapped_column(String(32))
+    grade_set_at: Mapped[datetime | None]
+    # Public attention and difficulty, the inputs of the grade suggestion.
+    media_attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    leader_attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    leader_flagged_at: Mapped[datetime | None]
+    departments_involved: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    long_standing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    needs_demolition: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The sweep's marks: the deadline (due_at) each was set for, so a new deadline needs no reset.
+    warned_due_at: Mapped[datetime | None]
+    overdue_due_at: Mapped[datetime | None]
+    # When the sweep must look again (urging thresholds, reports); its own bookkeeping.
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_report_at: Mapped[datetime | None]
+    complaints_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the assessment reads: counts and late flags of each step.
+    supervise_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    return_refused_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extension_refused_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    accepted_late: Mapped[bool | None]
+    handled_late: Mapped[bool | None]
+    # 结案 "fixed" or "closed, not fixed" (the callback said not solved and the centre closed it).
+    close_outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class CaseEvent(Base):

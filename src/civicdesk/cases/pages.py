@@ -17,6 +17,8 @@ from civicdesk.core.workflow import CaseAction, CaseStatus
 from civicdesk.errors import DomainError
 from civicdesk.intake.models import Channel
 from civicdesk.org.models import Area, AreaLevel, Unit
+from civicdesk.repeats import pages as repeat_pages
+from civicdesk.supervision import pages as supervision_pages
 from civicdesk.taxonomy.models import Category
 from civicdesk.web.deps import (
     CalendarDep,
@@ -32,7 +34,15 @@ router = APIRouter(include_in_schema=False)
 ListViewer = Annotated[
     User, Depends(require_roles(Role.operator, Role.dispatcher, Role.leader, Role.admin))
 ]
-ACTION_FIELDS = ("unit", "reply_text", "satisfaction", "solved", "days", "review_on")
+ACTION_FIELDS = (
+    "unit",
+    "reply_text",
+    "satisfaction",
+    "solved",
+    "days",
+    "review_on",
+    *supervision_pages.ACTION_FIELDS,
+)
 
 
 def _filter_choices(db: SessionDep) -> dict[str, object]:
@@ -115,6 +125,7 @@ def inbox(
         "rows": [presenter.summary(c, names, now) for c in found.rows],
         "unit": names.units.get(unit_id),
         "status": status,
+        **supervision_pages.inbox_extras(db, unit_id, names),
     }
     return render(request, "cases/inbox.html", context)
 
@@ -156,6 +167,8 @@ def _render_case(
         "failed_action": failed_action,
         "units": list(db.scalars(select(Unit).order_by(Unit.kind, Unit.code))),
         "suggested_units": suggested,
+        "repeat_panel": None if user.role == Role.unit_staff else repeat_pages.case_panel(db, case),
+        **supervision_pages.case_extras(db, case, names, now),
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +58,12 @@ class CaseDetail(CaseSummary):
     solved: bool | None
     not_filed_reason: str | None
     extension_requested_days: int | None
+    # Supervision and feedback (issue 5): the grade's code, the reply limit, the review date
+    # of a suspension, and "fixed" vs "closed, not fixed".
+    grade: str | None = None
+    reply_due_at: datetime | None = None
+    review_on: date | None = None
+    close_outcome: str | None = None
     allowed_actions: list[str]
     complaints: list[ComplaintBrief]
     history: list[EventRead]
@@ -82,3 +88,9 @@ class ActionRequest(BaseModel):
     solved: bool | None = None
     days: int | None = Field(default=None, description="Working days (extension request)")
     review_on: str | None = Field(default=None, description="YYYY-MM-DD (suspend)")
+    grade: str | None = Field(default=None, description="Supervision grade code (set_grade)")
+    media_attention: bool | None = Field(default=None, description="flag: media attention")
+    leader_attention: bool | None = Field(default=None, description="flag: a leader's flag")
+    long_standing: bool | None = Field(default=None, description="flag: long-standing problem")
+    needs_demolition: bool | None = Field(default=None, description="flag: needs demolition")
+    departments: int | None = Field(default=None, description="flag: departments involved")

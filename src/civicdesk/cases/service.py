@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import history
+from civicdesk.cases import history, returns
 from civicdesk.cases.models import Case
+from civicdesk.clock import SHANGHAI, to_local
 from civicdesk.core.calendar import CalendarUnknownYear, WorkCalendar
 from civicdesk.core.workflow import (
     REASON_REQUIRED,
@@ -25,6 +26,8 @@ from civicdesk.core.workflow import (
 )
 from civicdesk.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
 from civicdesk.org.models import Unit
+from civicdesk.supervision import actions as supervision_actions
+from civicdesk.supervision import limits as time_limits
 from civicdesk.taxonomy.models import Category
 
 A = CaseAction
@@ -36,7 +39,7 @@ MAX_EXTENSION_DAYS = 30
 class ActionContext:
     session: Session
     case: Case
-    actor: User
+    actor: User | None  # None: the platform itself, by a rule (perform_by_rule)
     now: datetime
     calendar: WorkCalendar
     note: str | None
@@ -66,9 +69,39 @@ def perform(
     note = (note or "").strip() or None
     if action in REASON_REQUIRED and not note:
         raise InvalidInput("请填写原因", field="note")
+    ctx = ActionContext(session, case, actor, now, calendar, note)
+    extra = _apply(ctx, action, params)
+    # Lazy: supervision and feedback build on cases (notices, outbox, the callback rule).
+    from civicdesk.supervision.hooks import after_action
+
+    after_action(ctx, action, extra)
+    return case
+
+
+def perform_by_rule(
+    session: Session,
+    case: Case,
+    action: CaseAction,
+    *,
+    rule: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    note: str | None = None,
+    **params: Any,
+) -> Case:
+    """Take ``action`` as the platform itself, because ``rule`` of the configuration says so
+    (e.g. a "not solved" callback sends the case back for rework): the transition table is
+    checked as for a person, the history row names the rule instead of an actor."""
+    ctx = ActionContext(session, case, None, now, calendar, note)
+    _apply(ctx, action, {**params, "_rule": rule})
+    return case
+
+
+def _apply(ctx: ActionContext, action: CaseAction, params: dict[str, Any]) -> dict[str, Any]:
+    case = ctx.case
+    rule = params.pop("_rule", None)
     from_status = case.status
     to_status = next_status(case.status, action)
-    ctx = ActionContext(session, case, actor, now, calendar, note)
     try:
         extra = _HANDLERS.get(action, _no_change)(ctx, **params) or {}
     except CalendarUnknownYear as exc:
@@ -78,18 +111,19 @@ def perform(
     case.status = to_status
     unit_id = extra.pop("unit_id", case.unit_id)
     history.record(
-        session,
+        ctx.session,
         case,
         action.value,
-        actor=actor,
-        at=now,
+        actor=ctx.actor,
+        at=ctx.now,
         from_status=from_status,
-        note=note,
+        note=ctx.note,
         unit_id=unit_id,
+        rule=rule,
         **extra,
     )
-    session.flush()
-    return case
+    ctx.session.flush()
+    return extra
 
 
 def _no_change(ctx: ActionContext, **params: Any) -> dict[str, Any] | None:
@@ -124,15 +158,19 @@ def _dispatch(ctx: ActionContext, *, unit_id: int | str | None = None) -> dict[s
         raise InvalidInput("请选择承办单位", field="unit_id")
     category = _category(ctx)
     case = ctx.case
+    returned_by = returns.approve_by_dispatch(ctx.session, case)
     case.unit_id = unit.id
     case.dispatched_at = ctx.now
     case.accepted_at = None
-    case.accept_due_at = ctx.calendar.due_after_working_hours(ctx.now, category.accept_hours)
+    case.accepted_late = case.handled_late = None
+    limits = time_limits.for_grade(ctx.session, category, case.grade)
+    case.accept_due_at = limits.due("accept", ctx.calendar, ctx.now)
     # The handling limit runs from dispatch: a unit gains no time by accepting late.
-    case.handle_due_at = ctx.calendar.due_after_working_days(ctx.now, category.handle_days)
+    case.handle_due_at = limits.due("handle", ctx.calendar, ctx.now)
     case.due_at = case.accept_due_at
     return {
         "unit": unit.code,
+        "returned_by": returned_by,
         "accept_due_at": case.accept_due_at.isoformat(),
         "handle_due_at": case.handle_due_at.isoformat(),
     }
@@ -143,6 +181,7 @@ def _accept(ctx: ActionContext) -> dict[str, Any]:
     case.accepted_at = ctx.now
     case.due_at = case.handle_due_at
     late = case.accept_due_at is not None and ctx.now > case.accept_due_at
+    case.accepted_late = late
     return {"late": late}
 
 
@@ -150,6 +189,7 @@ def _return(ctx: ActionContext) -> dict[str, Any]:
     case = ctx.case
     returning_unit = case.unit_id
     case.returned_count += 1
+    case.returned_by_unit_id = returning_unit
     case.unit_id = None
     case.due_at = None
     return {"unit_id": returning_unit}
@@ -162,9 +202,12 @@ def _reply(ctx: ActionContext, *, reply_text: str | None = None) -> dict[str, An
     case = ctx.case
     case.reply_text = text
     case.handled_at = ctx.now
-    case.due_at = None
     late = case.handle_due_at is not None and ctx.now > case.handle_due_at
-    return {"late": late}
+    case.handled_late = late
+    # 答复: the centre verifies and answers the citizen (callback, closure) within the limit.
+    limits = time_limits.for_grade(ctx.session, _category(ctx), case.grade)
+    case.reply_due_at = case.due_at = limits.due("reply", ctx.calendar, ctx.now)
+    return {"late": late, "reply_due_at": case.reply_due_at.isoformat()}
 
 
 def _callback(
@@ -188,7 +231,9 @@ def _close(ctx: ActionContext) -> dict[str, Any]:
         raise InvalidInput("回访显示问题未解决：请返工，或写明结案理由", field="note")
     case.closed_at = ctx.now
     case.due_at = None
-    return {"solved": case.solved}
+    # "Closed, not fixed" stays apart from "fixed" in the data, for the page and the measures.
+    case.close_outcome = "not_fixed" if case.solved is False else "fixed"
+    return {"solved": case.solved, "outcome": case.close_outcome}
 
 
 def _rework(ctx: ActionContext) -> dict[str, Any]:
@@ -198,8 +243,10 @@ def _rework(ctx: ActionContext) -> dict[str, Any]:
     case.handled_at = None
     case.satisfaction = None
     case.solved = None
+    case.handled_late = case.reply_due_at = None
     # Rework gets a fresh handling limit from now, as a new assignment of work.
-    case.handle_due_at = ctx.calendar.due_after_working_days(ctx.now, category.handle_days)
+    limits = time_limits.for_grade(ctx.session, category, case.grade)
+    case.handle_due_at = limits.due("handle", ctx.calendar, ctx.now)
     case.due_at = case.handle_due_at
     return {"handle_due_at": case.handle_due_at.isoformat()}
 
@@ -227,6 +274,7 @@ def _decide_extension(ctx: ActionContext, *, approve: bool) -> dict[str, Any]:
         raise InvalidInput("没有待审批的延期申请")
     case.extension_requested_days = None
     if not approve:
+        case.extension_refused_count += 1
         return {"days": days}
     base = case.handle_due_at or ctx.now
     case.handle_due_at = ctx.calendar.due_after_working_days(base, days)
@@ -246,18 +294,36 @@ def _suspend(ctx: ActionContext, *, review_on: str | date | None = None) -> dict
         review = review_on if isinstance(review_on, date) else date.fromisoformat(str(review_on))
     except ValueError:
         raise InvalidInput("复查日期格式应为 YYYY-MM-DD", field="review_on") from None
-    ctx.case.due_at = None
-    return {"review_on": review.isoformat()}
+    if review <= to_local(ctx.now).date():
+        raise InvalidInput("复查日期应晚于今天", field="review_on")
+    case = ctx.case
+    # The handling clock stops while a case is suspended: keep what was left of it.
+    remaining = None
+    if case.status == CaseStatus.accepted and case.handle_due_at is not None:
+        remaining = round(ctx.calendar.working_hours_between(ctx.now, case.handle_due_at), 2)
+    case.review_on = review
+    # The sweep raises the case when its review day's office hours open.
+    opens = ctx.calendar.office_hours.periods[0][0]
+    case.due_at = datetime.combine(review, opens, tzinfo=SHANGHAI)
+    return {"review_on": review.isoformat(), "remaining_hours": remaining}
 
 
-def _resume(ctx: ActionContext) -> None:
-    ctx.case.due_at = ctx.case.handle_due_at
+def _resume(ctx: ActionContext) -> dict[str, Any]:
+    case = ctx.case
+    remaining = returns.remaining_hours_at_suspension(ctx.session, case)
+    if remaining is not None:
+        case.handle_due_at = ctx.calendar.due_after_working_hours(ctx.now, remaining)
+    case.review_on = None
+    case.due_at = case.handle_due_at
+    iso = case.handle_due_at.isoformat() if case.handle_due_at else None
+    return {"handle_due_at": iso}
 
 
 def _reopen(ctx: ActionContext) -> None:
     case = ctx.case
     case.closed_at = None
     case.not_filed_reason = None
+    case.close_outcome = None
     case.due_at = None
 
 
@@ -278,6 +344,10 @@ _HANDLERS: dict[CaseAction, Callable[..., dict[str, Any] | None]] = {
     A.suspend: _suspend,
     A.resume: _resume,
     A.reopen: _reopen,
+    A.approve_return: returns.approve,
+    A.refuse_return: lambda ctx: returns.refuse(ctx, _category(ctx)),
+    A.set_grade: supervision_actions.set_grade,
+    A.flag: supervision_actions.flag,
 }
 
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from civicdesk.config.models import CalendarOverride, Setting
+from civicdesk.config import policies
+from civicdesk.config.models import CalendarOverride, Policy, Setting
 from civicdesk.config.schemas import (
     AreasFile,
     CategoriesFile,
@@ -46,7 +47,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "channels": ChannelsFile,
 }
 OPTIONAL_FILES = ("calendar",)
-KINDS = ("settings", "areas", "units", "categories", "channels", "calendar")
+KINDS = ("settings", "areas", "units", "categories", "channels", "calendar", "policies")
 
 
 # ---- what the loader reports --------------------------------------------------------------
@@ -109,6 +110,8 @@ class Configuration:
     categories: list[Row] = field(default_factory=list)
     channels: list[dict[str, Any]] = field(default_factory=list)
     calendar: dict[date, bool] = field(default_factory=dict)
+    # supervision.yaml, feedback.yaml (optional): name → the validated document
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -119,6 +122,7 @@ class Configuration:
             "categories": len(self.categories),
             "channels": len(self.channels),
             "calendar": len(self.calendar),
+            "policies": len(self.policies),
         }
 
 
@@ -149,7 +153,8 @@ def read_config(source: str | Path) -> Configuration:
     parsed = {
         kind: parse_file(directory, kind, schema, problems) for kind, schema in SCHEMAS.items()
     }
-    known = {f"{kind}.{ext}" for kind in (*SCHEMAS, *OPTIONAL_FILES) for ext in ("yaml", "yml")}
+    names = (*SCHEMAS, *OPTIONAL_FILES, *policies.SCHEMAS)
+    known = {f"{kind}.{ext}" for kind in names for ext in ("yaml", "yml")}
     for path in sorted(directory.glob("*.y*ml")):
         if path.name not in known:
             config.warnings.append(f"{path.name}: not a configuration file name; ignored")
@@ -173,8 +178,41 @@ def read_config(source: str | Path) -> Configuration:
             config.calendar = load_overrides_file(calendar)
         except (ValueError, UnicodeDecodeError) as exc:
             problems.add(calendar.name, str(exc).removeprefix(f"{calendar.name}").lstrip(": "))
+    units_ok = isinstance(parsed["units"], UnitsFile)
+    categories_ok = isinstance(parsed["categories"], CategoriesFile)
+    config.policies = _policy_documents(
+        directory,
+        problems,
+        unit_codes={row.code for row in config.units} if units_ok else None,
+        category_codes={row.code for row in config.categories} if categories_ok else None,
+    )
     problems.raise_if_any()
     return config
+
+
+def _policy_documents(
+    directory: Path,
+    problems: Problems,
+    *,
+    unit_codes: set[str] | None,
+    category_codes: set[str] | None,
+) -> dict[str, dict[str, Any]]:
+    """The optional rule files, each validated and checked against the units and categories."""
+    documents: dict[str, dict[str, Any]] = {}
+    for name, (schema, _) in policies.SCHEMAS.items():
+        path = find_file(directory, name, problems)
+        if path is None:
+            continue
+        doc = parse_file(directory, name, schema, problems)
+        if doc is None:
+            continue
+        found = policies.cross_check(
+            name, doc, unit_codes=unit_codes, category_codes=category_codes
+        )
+        for at, message in found:
+            problems.add(path.name, f"{dotted(at)}: {message}", at=at)
+        documents[name] = doc.model_dump(mode="json")
+    return documents
 
 
 # ---- cross-checks: references, duplicates, cycles -----------------------------------------
@@ -284,7 +322,7 @@ def _category_rows(categories: CategoriesFile, problems: Problems) -> list[Row]:
                 "keywords": list(entry.keywords),
                 "sort_order": len(rows),
             }
-            for limit in ("accept_hours", "handle_days", "reply_days", "in_remit"):
+            for limit in ("accept_hours", "handle_days", "reply_days", "lookback_days", "in_remit"):
                 own = getattr(entry, limit)
                 values[limit] = inherited[limit] if own is None else own
             values["accept_hours"] = float(values["accept_hours"])
@@ -333,6 +371,9 @@ def load_config(session: Session, source: str | Path) -> LoadSummary:
     _sync_calendar(
         session, config.calendar, f"配置 {config.directory.name}/calendar.yaml", summary["calendar"]
     )
+    rows = [{"name": name, "document": doc} for name, doc in config.policies.items()]
+    _sync_flat(session, Policy, "name", rows, summary["policies"])
+    policies.forget(session)
     session.flush()
     return summary
 
@@ -433,7 +474,7 @@ def _sync_units(
 
 def _sync_flat(
     session: Session,
-    model: type[Channel] | type[Setting],
+    model: type[Channel] | type[Setting] | type[Policy],
     key: str,
     rows: list[dict[str, Any]],
     summary: KindSummary,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Date, String
+from sqlalchemy import JSON, Boolean, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdesk.db import Base
@@ -27,3 +28,13 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(2000))
+
+
+class Policy(Base):
+    """A validated rule file of the configuration (``supervision.yaml``, ``feedback.yaml``) as
+    one document: read whole by the services, checked again when the server or worker starts."""
+
+    __tablename__ = "config_policies"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)

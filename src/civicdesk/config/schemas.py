@@ -205,6 +205,8 @@ class Limits(_Strict):
     accept_hours: float | None = Field(default=None, ge=0)
     handle_days: int | None = Field(default=None, ge=0)
     reply_days: int | None = Field(default=None, ge=0)
+    # Repeat detection: days an issue stays "already complained about" (docs/repeats.md).
+    lookback_days: int | None = Field(default=None, ge=1, le=3650)
 
     @field_validator("accept_hours")
     @classmethod
@@ -237,6 +239,7 @@ class CategoryDefaults(_Strict):
     accept_hours: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     handle_days: int = Field(default=5, ge=0)
     reply_days: int = Field(default=1, ge=0)
+    lookback_days: int = Field(default=60, ge=1, le=3650)
 
 
 class CategoriesFile(_Strict):

@@ -63,6 +63,16 @@ class CaseAction(enum.StrEnum):
     note = "note"  # internal note, any open status
     attach = "attach"  # a further complaint joins the case (any open status)
     receive = "receive"  # the case was opened by a complaint (history only, never a transition)
+    approve_return = "approve_return"  # 同意退回: back to filed, to be dispatched elsewhere
+    refuse_return = "refuse_return"  # 不同意退回: back to the unit that returned it
+    set_grade = "set_grade"  # 设定督办等级 (分级督办)
+    flag = "flag"  # 标注关注与难度: media/leader attention, departments, long-standing…
+    # Issued by the supervision sweep (the platform itself, never a person):
+    warn = "warn"  # 临期预警
+    mark_overdue = "mark_overdue"  # 超期
+    escalate = "escalate"  # 升级督办: up the unit chain
+    review_due = "review_due"  # 挂账复查到期
+    report_due = "report_due"  # 进展报告提醒 (a graded case's reporting cadence)
 
 
 S = CaseStatus
@@ -93,10 +103,25 @@ TRANSITIONS: dict[tuple[CaseAction, CaseStatus], CaseStatus] = {
     (A.resume, S.suspended): S.accepted,
     (A.reopen, S.closed): S.filed,
     (A.reopen, S.not_filed): S.received,
+    (A.approve_return, S.returned): S.filed,
+    # The unit must acknowledge the case again; its handling limit keeps running.
+    (A.refuse_return, S.returned): S.dispatched,
+    (A.suspend, S.suspended): S.suspended,  # a new review date
+    (A.escalate, S.dispatched): S.dispatched,
+    (A.escalate, S.accepted): S.accepted,
+    (A.review_due, S.suspended): S.suspended,
 }
 for _status in OPEN_STATUSES:
     TRANSITIONS[(A.note, _status)] = _status
     TRANSITIONS[(A.attach, _status)] = _status
+    TRANSITIONS[(A.set_grade, _status)] = _status
+    TRANSITIONS[(A.flag, _status)] = _status
+# The clocks the sweep watches: 签收 (dispatched), 处置 (accepted), 答复 (handled).
+for _status in (S.dispatched, S.accepted, S.handled):
+    TRANSITIONS[(A.warn, _status)] = _status
+    TRANSITIONS[(A.mark_overdue, _status)] = _status
+for _status in (S.dispatched, S.accepted, S.suspended):
+    TRANSITIONS[(A.report_due, _status)] = _status
 
 R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN = (
     "operator",
@@ -129,7 +154,18 @@ ACTION_ROLES: dict[CaseAction, frozenset[str]] = {
     A.note: frozenset({R_OPERATOR, R_DISPATCHER, R_UNIT, R_LEADER, R_ADMIN}),
     A.attach: frozenset({R_OPERATOR}) | _CENTRE,
     A.receive: frozenset(),
+    A.approve_return: _CENTRE,
+    A.refuse_return: _CENTRE,
+    A.set_grade: frozenset({R_LEADER}) | _CENTRE,
+    A.flag: frozenset({R_LEADER}) | _CENTRE,
+    A.warn: frozenset(),
+    A.mark_overdue: frozenset(),
+    A.escalate: frozenset(),
+    A.review_due: frozenset(),
+    A.report_due: frozenset(),
 }
+# Actions only the platform takes (the sweep, the callback rule): no role may take them by hand.
+SYSTEM_ACTIONS = frozenset({A.warn, A.mark_overdue, A.escalate, A.review_due, A.report_due})
 # Unit staff's own actions, the rest of the unit-facing actions are the centre's.
 UNIT_ACTIONS = frozenset({A.accept, A.return_, A.reply, A.request_extension})
 
@@ -161,6 +197,15 @@ LABELS: dict[CaseAction, ActionLabel] = {
     A.note: ActionLabel("备注", "Note"),
     A.attach: ActionLabel("并入投诉", "Attach complaint"),
     A.receive: ActionLabel("受理", "Received"),
+    A.approve_return: ActionLabel("同意退回", "Approve return"),
+    A.refuse_return: ActionLabel("不同意退回", "Refuse return"),
+    A.set_grade: ActionLabel("设定督办等级", "Set supervision grade"),
+    A.flag: ActionLabel("标注关注与难度", "Flag attention and difficulty"),
+    A.warn: ActionLabel("临期预警", "Due soon"),
+    A.mark_overdue: ActionLabel("超期", "Overdue"),
+    A.escalate: ActionLabel("升级督办", "Escalate"),
+    A.review_due: ActionLabel("挂账复查到期", "Suspension review due"),
+    A.report_due: ActionLabel("进展报告提醒", "Progress report due"),
 }
 
 STATUS_LABELS: dict[CaseStatus, ActionLabel] = {
@@ -178,8 +223,27 @@ STATUS_LABELS: dict[CaseStatus, ActionLabel] = {
 
 # Actions that need a reason written down (why is part of every history row; these insist).
 REASON_REQUIRED = frozenset(
-    {A.not_file, A.return_, A.rework, A.request_extension, A.refuse_extension, A.suspend, A.reopen}
+    {
+        A.not_file,
+        A.return_,
+        A.rework,
+        A.request_extension,
+        A.refuse_extension,
+        A.suspend,
+        A.reopen,
+        A.refuse_return,
+    }
 )
+
+_BEFORE_REPLY = frozenset({S.received, S.filed, S.dispatched, S.returned, S.accepted, S.suspended})
+_ALL = frozenset(CaseStatus)
+# Why an action is refused in a status, where the bare "cannot" would leave the user guessing.
+REFUSAL_HINTS: dict[CaseAction, tuple[frozenset[CaseStatus], str]] = {
+    A.callback: (_BEFORE_REPLY, "案件尚未答复，不能回访"),
+    A.close: (_BEFORE_REPLY, "案件尚未答复，不能核查结案"),
+    A.request_extension: (_ALL, "只有已签收、正在处置的案件可以申请延期"),
+    A.return_: (_ALL, "只有已派遣或已签收的案件可以退回"),
+}
 
 
 def next_status(status: str, action: CaseAction) -> CaseStatus:
@@ -189,7 +253,9 @@ def next_status(status: str, action: CaseAction) -> CaseStatus:
     except (KeyError, ValueError):
         label = LABELS[action].zh
         state = STATUS_LABELS.get(CaseStatus(status), ActionLabel(status, status)).zh
-        raise IllegalTransition(f"案件状态为“{state}”，不能执行“{label}”") from None
+        where, hint = REFUSAL_HINTS.get(action, (frozenset(), ""))
+        suffix = f"：{hint}" if status in where else ""
+        raise IllegalTransition(f"案件状态为“{state}”，不能执行“{label}”{suffix}") from None
 
 
 def check_role(role: str, action: CaseAction) -> None:
@@ -198,7 +264,9 @@ def check_role(role: str, action: CaseAction) -> None:
 
 
 # Actions taken through the case page's action forms (attach happens at intake).
-PAGE_ACTIONS = tuple(a for a in CaseAction if a not in (A.attach, A.receive))
+PAGE_ACTIONS = tuple(
+    a for a in CaseAction if a not in (A.attach, A.receive) and a not in SYSTEM_ACTIONS
+)
 
 
 def allowed_actions(status: str, role: str) -> list[CaseAction]:

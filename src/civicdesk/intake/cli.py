@@ -30,6 +30,7 @@ from civicdesk.intake.importing import (
     import_file,
     write_error_report,
 )
+from civicdesk.intake.importing.mapping import ColumnMap
 
 app = typer.Typer(no_args_is_help=True)
 SHOWN_ERRORS = 20
@@ -70,10 +71,23 @@ def import_command(
             "--max-mb", min=1, envvar="CIVICDESK_IMPORT_MAX_MB", help="拒绝大于此大小的文件（MB）"
         ),
     ] = 1024,
+    column_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="列映射 字段=列名，可用+合并多列，如 text=title+detail（可重复）"
+        ),
+    ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map-file", help="列映射文件（YAML：columns、time_format）")
+    ] = None,
+    time_format: Annotated[
+        str | None, typer.Option("--time-format", help="时间格式，如 %m/%d/%Y %I:%M:%S %p")
+    ] = None,
 ) -> None:
     """Import complaints forwarded by hotlines (CSV/Excel): all or nothing, idempotent."""
     console = Console(highlight=False)
     try:
+        mapping = ColumnMap.parse(column_map or [], file=map_file, time_format=time_format)
         with unit_of_work() as session, _progress(console) as progress:
             result = import_file(
                 session,
@@ -85,6 +99,7 @@ def import_command(
                 dry_run=dry_run,
                 max_bytes=max_mb * 1024 * 1024,
                 progress=progress,
+                mapping=mapping,
             )
     except UnreadableFile as exc:
         console.print(f"[red]无法导入 {escape(str(file))}：{escape(exc.message)}[/red]")
@@ -153,6 +168,8 @@ def _print_summary(console: Console, result: ImportReport) -> None:
     table.add_row("速度", f"{result.rate:,.0f} 行/秒")
     if result.batch_id is not None:
         table.add_row("导入批次", f"#{result.batch_id}")
+    if result.repeat_links is not None:
+        table.add_row("重复投诉关联", str(result.repeat_links))
     console.print(table)
     if result.ignored_columns:
         console.print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from civicdesk.intake.models import Channel, Complaint
 from civicdesk.intake.schemas import ComplaintCreate
 from civicdesk.org.models import Area
 from civicdesk.org.service import Placement, area_by_code, placement
+from civicdesk.repeats import service as repeats
 from civicdesk.taxonomy.models import Category
 
 # Clocks of forwarding hotlines drift; a few minutes ahead is tolerated, more is an error.
@@ -33,6 +35,9 @@ class IntakeResult:
     complaint: Complaint
     case: Case
     created: bool  # False: the same upstream reference was already on record
+    # The repeat check's link (repeats.scoring.Decision), if this complaint repeats another.
+    repeat: Any = None
+    joined: bool = False  # the repeat check joined it to the open case of its issue
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,16 @@ def record_complaint(
     category = _category(lookups, data.category)
     area = _area(session, data.area)
     place = placement(session, area)
+    repeat = repeats.check_new(
+        session, data, channel_id=channel.id, category=category, place=place,
+        received_at=received_at, actor=actor, now=now,
+    )  # fmt: skip
     if data.case_number:
         if actor is not None:
             check_role(actor.role, CaseAction.attach)
         case = _open_case_by_number(session, data.case_number)
+    elif repeat.join_case is not None:
+        case = repeat.join_case
     else:
         case = _open_case(session, data, received_at, category, place, case_prefix)
     complaint = Complaint(
@@ -127,7 +138,9 @@ def record_complaint(
         channel=channel.code,
     )
     session.flush()
-    return IntakeResult(complaint, case, created=True)
+    decision = repeats.record_intake(session, complaint, repeat, now=now)
+    joined = repeat.join_case is not None
+    return IntakeResult(complaint, case, created=True, repeat=decision, joined=joined)
 
 
 def check_received_at(received_at: datetime, now: datetime) -> datetime:

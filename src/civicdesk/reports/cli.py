@@ -80,6 +80,7 @@ def _print_report(console: Console, result: SummaryReport, text: str) -> None:
     overview = _table("指标")
     overview.add_row("投诉总量", *_cells(result.total))
     overview.add_row(f"{len(result.hotspot_categories)}类热点问题", *_cells(result.hotspot))
+    overview.add_row("重复投诉量", *_cells(result.repeats))
     console.print(overview)
     if result.areas:
         by_area = _table("区域", title="分区域")

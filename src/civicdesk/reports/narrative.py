@@ -22,6 +22,7 @@ def narrative(report: SummaryReport) -> str:
         f"{report.period.label()}，{report.area.short_name}投诉总量{report.total.current}件，"
         f"{compare(report.total)}。",
         _hotspot_sentence(report),
+        _repeat_sentence(report),
         _area_sentence(report),
         _category_sentence(report.categories),
     ]
@@ -49,6 +50,23 @@ def _hotspot_sentence(report: SummaryReport) -> str:
         f"{'、'.join(names)}等{len(names)}类热点问题投诉合计{report.hotspot.current}件，"
         f"{compare(report.hotspot, with_count=False)}。"
     )
+
+
+def _repeat_sentence(report: SummaryReport) -> str:
+    """The source's sentence on repeats: "重复投诉量……合计2460件，比去年同期的6483件减少了4023件，
+    降幅达62.05%" — only when there were repeats in either period."""
+    value = report.repeats
+    if value == Comparison(0, 0):
+        return ""
+    head = f"重复投诉量{value.current}件"
+    if value.previous == 0:
+        return f"{head}，去年同期无重复投诉。"
+    if value.change == 0:
+        return f"{head}，与去年同期持平。"
+    more = value.change > 0
+    change = f"{'增加' if more else '减少'}了{abs(value.change)}件"
+    rate = f"{'增幅' if more else '降幅'}达{abs(value.percent or 0):.2f}%"
+    return f"{head}，比去年同期的{value.previous}件{change}，{rate}。"
 
 
 def _area_sentence(report: SummaryReport) -> str:

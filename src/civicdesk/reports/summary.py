@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from civicdesk.errors import ConfigurationError, InvalidInput, NotFound
 from civicdesk.intake.models import Complaint
 from civicdesk.org.models import AREA_DEPTH, Area, AreaLevel
+from civicdesk.repeats import conditions as repeat_conditions
 from civicdesk.reports.periods import Period
 from civicdesk.taxonomy.models import Category
 
@@ -56,7 +57,9 @@ HOTSPOT = Measure(
     "热点问题投诉",
     condition=lambda ctx: Complaint.category_id.in_(sorted(ctx.hotspot_category_ids)),
 )
-MEASURES: dict[str, Measure] = {m.key: m for m in (COMPLAINTS, HOTSPOT)}
+# 重复投诉量: complaints with a confirmed repeat link (repeats.conditions; docs/repeats.md).
+REPEATS = Measure("repeats", "重复投诉量", condition=lambda ctx: repeat_conditions.repeat())
+MEASURES: dict[str, Measure] = {m.key: m for m in (COMPLAINTS, HOTSPOT, REPEATS)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,6 +152,7 @@ class SummaryReport:
     areas: tuple[AreaRow, ...] = ()
     categories: tuple[CategoryRow, ...] = ()
     category_groups: tuple[CategoryGroupRow, ...] = ()
+    repeats: Comparison = Comparison(0, 0)  # 重复投诉量 (confirmed repeat links)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,6 +194,7 @@ class SummaryReport:
                 {"code": r.code, "name": r.name, **r.complaints.to_dict()}
                 for r in self.category_groups
             ],
+            "repeats": self.repeats.to_dict(),
         }
 
 
@@ -225,7 +230,8 @@ def count_complaints(
             counted = func.count(case((condition, literal_column("1"))))
             columns.append(counted.label(f"{measure.key}_{index}"))
     keys = [] if group_by is None else [group_by.label("group_key")]
-    stmt = select(*keys, *columns).where(or_(*in_period), *scope)
+    # A confirmed duplicate intake is merged into its original: counted once, by no measure.
+    stmt = select(*keys, *columns).where(or_(*in_period), repeat_conditions.counted(), *scope)
     if group_by is not None:
         stmt = stmt.group_by(group_by)
     result: dict[Any, dict[str, tuple[int, ...]]] = {}
@@ -355,7 +361,11 @@ def summary(
     scope = [] if area.parent_id is None else [_SCOPE_COLUMN[area.level] == area.id]
 
     totals = count_complaints(
-        session, measures=(COMPLAINTS, HOTSPOT), periods=periods, context=context, scope=scope
+        session,
+        measures=(COMPLAINTS, HOTSPOT, REPEATS),
+        periods=periods,
+        context=context,
+        scope=scope,
     ).get(None, {})
     child_level, area_rows = _area_rows(session, area, periods, context, scope)
     category_rows = _category_rows(session, taxonomy, periods, context, scope)
@@ -365,6 +375,7 @@ def summary(
         area=AreaInfo(area.code, area.name, area.short_name, area.level),
         total=_comparison(totals.get(COMPLAINTS.key)),
         hotspot=_comparison(totals.get(HOTSPOT.key)),
+        repeats=_comparison(totals.get(REPEATS.key)),
         hotspot_categories=tuple(c.name for c in taxonomy.hotspot_flagged),
         child_level=child_level,
         areas=area_rows,

@@ -31,6 +31,8 @@ class Category(Base):
     accept_hours: Mapped[float] = mapped_column(default=2.0)
     handle_days: Mapped[int] = mapped_column(Integer, default=5)
     reply_days: Mapped[int] = mapped_column(Integer, default=1)
+    # Days an issue stays "already complained about" for repeat detection (null: the default).
+    lookback_days: Mapped[int | None] = mapped_column(Integer)
     # Words typical of the category (a cold-start lexicon for triage; used by later work).
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,6 +15,7 @@ from civicdesk.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -25,6 +26,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     IllegalTransition: 409,
     InvalidInput: 422,
     ConfigurationError: 503,  # the platform needs an administrator, not the user
+    RateLimited: 429,
 }
 
 
@@ -55,7 +57,9 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     from civicdesk.web.deps import render
 
-    return render(request, "error.html", {"message": exc.message}, status_code=status)
+    # The citizen portal has its own public page frame (no staff header).
+    template = "portal/error.html" if request.url.path.startswith("/portal") else "error.html"
+    return render(request, template, {"message": exc.message}, status_code=status)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:

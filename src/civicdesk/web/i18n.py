@@ -19,6 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cases": ("案件列表", "Cases"),
     "inbox": ("本单位待办", "Unit inbox"),
     "reports": ("统计报表", "Reports"),
+    "supervision": ("督办台", "Supervision"),
     "case": ("案件", "Case"),
     "status": ("状态", "Status"),
     "category": ("类别", "Category"),

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
+from civicdesk.intake.importing.mapping import ColumnMap
 from civicdesk.intake.importing.reading import check_columns, file_sha256, open_table
 from civicdesk.intake.importing.references import References
 from civicdesk.intake.importing.report import ImportReport, Progress, Skipped, UnreadableFile
@@ -39,6 +40,8 @@ def import_file(
     progress: Progress | None = None,
     filename: str | None = None,
     bulk: bool = True,
+    mapping: ColumnMap | None = None,
+    repeats: bool = True,
 ) -> ImportReport:
     """Import one file in the caller's transaction (the caller commits; nothing is committed here).
 
@@ -62,7 +65,7 @@ def import_file(
     report = ImportReport(
         filename=(filename or path.name)[:255], sha256=file_sha256(path), dry_run=dry_run
     )
-    with open_table(path, sheet=sheet) as table:
+    with open_table(path, sheet=sheet, mapping=mapping) as table:
         check_columns(table, default_channel=channel)
         report.encoding, report.sheet, report.headers = table.encoding, table.sheet, table.headers
         report.columns = {f: table.headers[i] for f, i in table.columns.items()}
@@ -101,6 +104,8 @@ def import_file(
     batch.finished_at = now + timedelta(seconds=report.read_seconds + report.write_seconds)
     session.flush()
     report.batch_id, report.written = batch.id, True
+    if repeats and plan.valid:
+        report.repeat_links = _detect_repeats(session, plan, now)
     return report
 
 
@@ -142,6 +147,16 @@ def _write_with_retries(
             plan.valid = [
                 v for v in plan.valid if (v.channel.id, v.data.upstream_ref or "") not in present
             ]
+
+
+def _detect_repeats(session: Session, plan: Plan, now: datetime) -> int:
+    """The repeat check for the imported rows: a rebuild of the period they cover (the bulk
+    write bypasses record_complaint, so the same rules run here in batch)."""
+    from civicdesk.repeats.batch import rebuild
+
+    times = [item.received_at for item in plan.valid]
+    result = rebuild(session, start=min(times), end=max(times) + timedelta(seconds=1), now=now)
+    return result.links
 
 
 def _case_prefix(session: Session) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import charset_normalizer
 
+from civicdesk.intake.importing.mapping import ColumnMap
 from civicdesk.intake.importing.report import UnreadableFile
 
 FIELDS = (
@@ -207,8 +208,11 @@ def _in_gb2312(ch: str) -> bool:
 
 
 @contextmanager
-def open_table(path: Path, *, sheet: str | None = None) -> Iterator[Table]:
-    """The rows of a CSV or .xlsx file, streamed, with the header row found and mapped."""
+def open_table(
+    path: Path, *, sheet: str | None = None, mapping: ColumnMap | None = None
+) -> Iterator[Table]:
+    """The rows of a CSV or .xlsx file, streamed, with the header row found and mapped (by the
+    header names, or by an explicit column mapping)."""
     if not path.is_file():
         raise UnreadableFile(f"文件不存在：{path}")
     with path.open("rb") as handle:
@@ -217,13 +221,14 @@ def open_table(path: Path, *, sheet: str | None = None) -> Iterator[Table]:
         raise UnreadableFile("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入")
     if magic.startswith(b"PK\x03\x04"):
         with _xlsx_rows(path, sheet) as (name, rows):
-            yield _table(rows, encoding=None, sheet=name)
+            yield _table(mapping.rows(rows) if mapping else rows, encoding=None, sheet=name)
     else:
         if sheet:
             raise UnreadableFile("--sheet 只适用于 Excel 文件")
         encoding = detect_encoding(path)
         with path.open(encoding=encoding, newline="", errors="strict") as handle:
-            yield _table(_csv_rows(handle), encoding=encoding, sheet=None)
+            rows = _csv_rows(handle)
+            yield _table(mapping.rows(rows) if mapping else rows, encoding=encoding, sheet=None)
 
 
 def _csv_rows(handle: Any) -> Iterator[tuple[int, Sequence[Any]]]:

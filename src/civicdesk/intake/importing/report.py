@@ -60,6 +60,7 @@ class ImportReport:
     dry_run: bool = False
     batch_id: int | None = None
     previous_import: tuple[int, datetime] | None = None  # same sha256 imported before
+    repeat_links: int | None = None  # links the repeat check made over the imported period
     read_seconds: float = 0.0
     write_seconds: float = 0.0
 

@@ -1,0 +1,1 @@
+"""The citizen side: submit, track and rate a complaint (docs/portal.md)."""

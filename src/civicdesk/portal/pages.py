@@ -1,0 +1,186 @@
+"""The citizen portal's pages (public, Simplified Chinese, phone-sized first)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from civicdesk.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from civicdesk.portal import choices, tracking
+from civicdesk.portal import service as portal
+from civicdesk.portal.forms import BodyTooLarge, UploadLimits, photos_of, read_form, text_fields
+from civicdesk.portal.models import Attachment
+from civicdesk.portal.schemas import CitizenRatingForm, PortalComplaint
+from civicdesk.portal.uploads import MediaStore
+from civicdesk.portal.web import (
+    LimitersDep,
+    StoreDep,
+    check_portal_csrf,
+    check_rate,
+    client_address,
+    portal_config,
+    render_public,
+    security_headers,
+    settings_of,
+)
+from civicdesk.web.deps import CalendarDep, NowDep, SessionDep
+from civicdesk.web.forms import field_errors
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("text", "phone", "name", "address", "area", "longitude", "latitude", "category")
+
+
+def _form_page(
+    request: Request, db: SessionDep, values: dict[str, str], errors: dict[str, str], status: int
+) -> Response:
+    context = {"values": values, "errors": errors, **choices.form_choices(db, request)}
+    return render_public(request, "portal/index.html", context, status_code=status)
+
+
+@router.get("/portal")
+def portal_home(request: Request, db: SessionDep, area: str | None = None) -> Response:
+    return _form_page(request, db, {"area": area or ""}, {}, 200)
+
+
+@router.post("/portal/submit")
+async def portal_submit(
+    request: Request, db: SessionDep, now: NowDep, limits: LimitersDep, store: StoreDep
+) -> Response:
+    upload_limits = UploadLimits.of(settings_of(request))
+    values: dict[str, str] = {}
+    try:
+        form = await read_form(request, upload_limits)
+        try:
+            check_portal_csrf(request, str(form.get("csrf", "")))
+            check_rate(limits.submit_by_address, client_address(request))
+            values = text_fields(form, FIELDS)
+            complaint = PortalComplaint(**values)
+            photos = await photos_of(form, upload_limits)
+        finally:
+            await form.close()
+        config = portal_config(request, db, channel="web", source="portal")
+        result = portal.submit(
+            db, complaint, photos, store=store, config=config, now=now,
+            admit=lambda: check_rate(limits.submit_by_phone, complaint.phone),
+        )  # fmt: skip
+    except ValidationError as exc:
+        db.rollback()
+        return _form_page(request, db, values, field_errors(exc), 422)
+    except InvalidInput as exc:
+        db.rollback()
+        status = 413 if isinstance(exc, BodyTooLarge) else 422
+        return _form_page(request, db, values, {exc.field or "__all__": exc.message}, status)
+    flag = "new" if result.created else "again"
+    return RedirectResponse(f"/portal/t/{result.token}?{flag}=1", status_code=303)
+
+
+@router.get("/portal/t/{token}")
+def portal_link(request: Request, token: str, db: SessionDep) -> Response:
+    complaint = tracking.by_token(db, token)
+    context = {"view": tracking.view(db, complaint), "token": token, "flags": request.query_params}
+    return render_public(request, "portal/case.html", context)
+
+
+@router.post("/portal/t/{token}/rate")
+async def portal_link_rate(
+    request: Request, token: str, db: SessionDep, now: NowDep, calendar: CalendarDep
+) -> Response:
+    form = await request.form()
+    check_portal_csrf(request, str(form.get("csrf", "")))
+    complaint = tracking.by_token(db, token)
+    try:
+        rating = _rating_form(text_fields(form, ("satisfaction", "solved", "comment")))
+        tracking.rate(db, complaint, rating, via="link", now=now, calendar=calendar)
+    except (ValidationError, InvalidInput, IllegalTransition) as exc:
+        db.rollback()
+        context = {"view": tracking.view(db, complaint), "token": token, "rate_error": _msg(exc)}
+        return render_public(request, "portal/case.html", context, status_code=422)
+    return RedirectResponse(f"/portal/t/{token}?rated=1", status_code=303)
+
+
+@router.get("/portal/t/{token}/photos/{index}")
+def portal_photo(request: Request, token: str, index: int, db: SessionDep) -> Response:
+    complaint = tracking.by_token(db, token)
+    photos = list(
+        db.scalars(
+            select(Attachment)
+            .where(Attachment.complaint_id == complaint.id)
+            .order_by(Attachment.id)
+        )
+    )
+    if not 1 <= index <= len(photos):
+        raise NotFound("照片不存在")
+    photo = photos[index - 1]
+    path = MediaStore(settings_of(request).media_dir).path(photo.stored_name)
+    response = FileResponse(path, media_type=photo.content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    return security_headers(request, response)
+
+
+@router.get("/portal/track")
+def portal_track_form(request: Request) -> Response:
+    return render_public(request, "portal/track.html", {"values": {}, "errors": {}})
+
+
+@router.post("/portal/track")
+async def portal_track(request: Request, db: SessionDep, limits: LimitersDep) -> Response:
+    form = await request.form()
+    check_portal_csrf(request, str(form.get("csrf", "")))
+    check_rate(limits.track_by_address, client_address(request))
+    values = text_fields(form, ("number", "phone"))
+    try:
+        complaint = tracking.by_number_and_phone(db, values["number"], values["phone"])
+    except NotFound as exc:
+        context = {"values": values, "errors": {"__all__": exc.message}}
+        return render_public(request, "portal/track.html", context, status_code=404)
+    context = {"view": tracking.view(db, complaint), "lookup": values}
+    return render_public(request, "portal/case.html", context)
+
+
+@router.post("/portal/rate")
+async def portal_rate(
+    request: Request, db: SessionDep, now: NowDep, calendar: CalendarDep, limits: LimitersDep
+) -> Response:
+    form = await request.form()
+    check_portal_csrf(request, str(form.get("csrf", "")))
+    check_rate(limits.track_by_address, client_address(request))
+    lookup = text_fields(form, ("number", "phone"))
+    complaint = tracking.by_number_and_phone(db, lookup["number"], lookup["phone"])
+    context: dict[str, object] = {"lookup": lookup}
+    try:
+        rating = _rating_form(text_fields(form, ("satisfaction", "solved", "comment")))
+        tracking.rate(db, complaint, rating, via="phone", now=now, calendar=calendar)
+        context["flags"] = {"rated": "1"}
+        status = 200
+    except (ValidationError, InvalidInput, IllegalTransition) as exc:
+        db.rollback()
+        context["rate_error"], status = _msg(exc), 422
+    context["view"] = tracking.view(db, complaint)
+    return render_public(request, "portal/case.html", context, status_code=status)
+
+
+def _rating_form(values: dict[str, str]) -> CitizenRatingForm:
+    if values["solved"] not in ("yes", "no"):
+        raise InvalidInput("请选择问题是否已解决", field="solved")
+    return CitizenRatingForm(
+        satisfaction=values["satisfaction"],
+        solved=values["solved"] == "yes",
+        comment=values["comment"] or None,
+    )
+
+
+def _msg(exc: ValidationError | DomainError) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message
+    return "；".join(field_errors(exc).values())
+
+
+@router.get("/portal/boundaries.json")
+def portal_boundaries(request: Request) -> Response:
+    path = settings_of(request).map_boundaries
+    if path is None or not path.is_file():
+        raise NotFound("未配置区划边界")
+    response = FileResponse(path, media_type="application/geo+json")
+    return security_headers(request, response)
