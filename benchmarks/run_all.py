@@ -25,6 +25,9 @@ def main() -> None:
     run("bench_intake", "--pg", PG, "--out", str(RESULTS / "intake.json"))
     run("bench_import", "--pg", PG, "--out", str(RESULTS / "import.json"))
     run("bench_demo", "--out", str(RESULTS / "demo.json"))
+    run("bench_sweep", "--pg", PG, "--out", str(RESULTS / "sweep.json"))
+    run("bench_repeats", "--pg", PG, "--out", str(RESULTS / "repeats.json"))
+    run("repeats_real_data", "--out", str(RESULTS / "repeats_real.json"))
 
 
 if __name__ == "__main__":

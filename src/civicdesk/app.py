@@ -72,6 +72,8 @@ def _include_routers(app: FastAPI) -> None:
     from civicdesk.repeats import pages as repeats_pages
     from civicdesk.supervision import api as supervision_api
     from civicdesk.supervision import pages as supervision_pages
+    from civicdesk.triage import api as triage_api
+    from civicdesk.triage import pages as triage_pages
 
     for module in (
         accounts_api,
@@ -86,6 +88,8 @@ def _include_routers(app: FastAPI) -> None:
         feedback_api,
         supervision_api,
         supervision_pages,
+        triage_api,
+        triage_pages,
     ):
         app.include_router(module.router)
     _include_citizen_side(app)
@@ -101,6 +105,7 @@ def _include_citizen_side(app: FastAPI) -> None:
     from civicdesk.open311 import api as open311_api
     from civicdesk.org.cards import pages as card_pages
     from civicdesk.portal import pages as portal_pages
+    from civicdesk.portal import staff as portal_staff
 
-    for module in (portal_pages, card_pages, open311_api):
+    for module in (portal_pages, portal_staff, card_pages, open311_api):
         app.include_router(module.router)

@@ -15,6 +15,7 @@ from civicdesk.open311.cli import app as open311_app
 from civicdesk.repeats.cli import app as repeats_app
 from civicdesk.reports.cli import app as report_app
 from civicdesk.supervision.cli import app as supervision_app
+from civicdesk.triage.cli import app as triage_app
 from civicdesk.worker import worker_command
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(open311_app, name="open311", help="Open311 GeoReport v2: API keys.
 app.add_typer(repeats_app, name="repeats", help="Repeat complaints and duplicate intake.")
 app.add_typer(supervision_app, name="supervision", help="Deadlines, urging, graded supervision.")
 app.add_typer(outbox_app, name="outbox", help="Notifications waiting to be sent.")
+app.add_typer(triage_app, name="triage", help="Classification, location and routing.")
 app.command("import")(import_command)
 app.command("worker")(worker_command)
 console = Console()

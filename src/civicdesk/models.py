@@ -13,6 +13,7 @@ from civicdesk.portal.models import Attachment, CitizenRating, Submission
 from civicdesk.repeats.models import CallerReview, RepeatKey, RepeatLink
 from civicdesk.supervision.models import Notice
 from civicdesk.taxonomy.models import Category
+from civicdesk.triage.models import Suggestion, TriageModelRow
 
 __all__ = [
     "ApiKey",
@@ -38,6 +39,8 @@ __all__ = [
     "ServiceCard",
     "Setting",
     "Submission",
+    "Suggestion",
+    "TriageModelRow",
     "Unit",
     "User",
     "unit_areas",

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     portal_track_limit_per_address: int = Field(default=60, ge=0)
     # The same text from the same phone within this many seconds returns the same case.
     portal_duplicate_seconds: int = Field(default=60, ge=0)
+    # The repeat check on citizen submissions (on; off only to measure it, or in a flood:
+    # complaints recorded while it is off are not indexed for later repeat detection).
+    portal_repeat_check: bool = True
     # Map tiles for the location picker, e.g. https://tiles.example.cn/{z}/{x}/{y}.png (none
     # are reachable offline) and the boundaries to draw when there are no tiles (GeoJSON).
     map_tile_url: str | None = None

@@ -152,3 +152,25 @@ def test_closed_cases_can_no_longer_be_rated(client, session, now):
     session.flush()
     page = client.get(f"/portal/t/{token}").text
     assert "评价已截止" in page and "平台核查后结案" in page
+
+
+def test_staff_see_the_photos_of_their_cases_only(client, session, now):
+    from tests.citizen import PNG
+
+    token_of(submit(client, photos=[("<b>x.png", PNG, "image/png")], text="有照片的投诉"))
+    complaint = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+    case = session.get(Case, complaint.case_id)
+    b.user(session, "operator", now=now, username="op-photo")
+    b.user(session, "unit_staff", now=now, unit=b.unit_by_name(session, "湖滨中队"), username="hb")
+    session.flush()
+    assert client.get(f"/cases/{case.number}/photos").status_code == 303  # log in first
+    client.post("/login", data={"username": "op-photo", "password": b.PASSWORD})
+    page = client.get(f"/cases/{case.number}/photos")
+    assert page.status_code == 200 and "&lt;b&gt;x.png" in page.text
+    photo_id = int(page.text.split(f"/cases/{case.number}/photos/")[1].split('"')[0])
+    served = client.get(f"/cases/{case.number}/photos/{photo_id}")
+    assert served.status_code == 200 and served.content == PNG
+    client.post("/logout", data={"csrf": "x"})
+    client.cookies.clear()
+    client.post("/login", data={"username": "hb", "password": b.PASSWORD})
+    assert client.get(f"/cases/{case.number}/photos").status_code == 403

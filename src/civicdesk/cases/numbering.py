@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from civicdesk.cases.models import Case
@@ -21,6 +22,13 @@ def next_case_number(session: Session, *, prefix: str, opened_at: datetime) -> s
     """The next free number of the day. A concurrent writer may take the same number first:
     the unique index refuses the second, and the caller retries (see intake.service)."""
     head = day_prefix(prefix, opened_at)
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent intakes would all read the same max and collide on the unique index, and a
+        # retry in the same transaction still cannot see the others' uncommitted numbers (at 32
+        # concurrent submissions most retries ran out): queue on the day's lock until commit.
+        # SQLite needs none: its writers are serialised (BEGIN IMMEDIATE).
+        lock = int.from_bytes(hashlib.sha256(head.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("select pg_advisory_xact_lock(:id)"), {"id": lock})
     # A range on the unique index, not LIKE: PostgreSQL under a non-C collation cannot use a
     # b-tree for LIKE 'prefix%'. Numbers are the prefix plus digits, so any collation orders
     # them alike, and the next day's head bounds the range.

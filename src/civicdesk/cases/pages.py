@@ -20,6 +20,7 @@ from civicdesk.org.models import Area, AreaLevel, Unit
 from civicdesk.repeats import pages as repeat_pages
 from civicdesk.supervision import pages as supervision_pages
 from civicdesk.taxonomy.models import Category
+from civicdesk.triage import pages as triage_pages
 from civicdesk.web.deps import (
     CalendarDep,
     CurrentUser,
@@ -169,6 +170,7 @@ def _render_case(
         "suggested_units": suggested,
         "repeat_panel": None if user.role == Role.unit_staff else repeat_pages.case_panel(db, case),
         **supervision_pages.case_extras(db, case, names, now),
+        **triage_pages.case_extras(db, case, user),
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 

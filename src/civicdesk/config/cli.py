@@ -30,7 +30,7 @@ KIND_LABELS = {
     "categories": "类别 categories",
     "channels": "渠道 channels",
     "calendar": "日历 calendar",
-    "policies": "督办与反馈规则 rules",
+    "policies": "规则 rules",
 }
 WEEKDAYS = "一二三四五六日"
 

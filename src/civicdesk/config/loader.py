@@ -180,39 +180,15 @@ def read_config(source: str | Path) -> Configuration:
             problems.add(calendar.name, str(exc).removeprefix(f"{calendar.name}").lstrip(": "))
     units_ok = isinstance(parsed["units"], UnitsFile)
     categories_ok = isinstance(parsed["categories"], CategoriesFile)
-    config.policies = _policy_documents(
+    config.policies = policies.read_documents(
         directory,
         problems,
         unit_codes={row.code for row in config.units} if units_ok else None,
         category_codes={row.code for row in config.categories} if categories_ok else None,
+        area_codes=area_codes,
     )
     problems.raise_if_any()
     return config
-
-
-def _policy_documents(
-    directory: Path,
-    problems: Problems,
-    *,
-    unit_codes: set[str] | None,
-    category_codes: set[str] | None,
-) -> dict[str, dict[str, Any]]:
-    """The optional rule files, each validated and checked against the units and categories."""
-    documents: dict[str, dict[str, Any]] = {}
-    for name, (schema, _) in policies.SCHEMAS.items():
-        path = find_file(directory, name, problems)
-        if path is None:
-            continue
-        doc = parse_file(directory, name, schema, problems)
-        if doc is None:
-            continue
-        found = policies.cross_check(
-            name, doc, unit_codes=unit_codes, category_codes=category_codes
-        )
-        for at, message in found:
-            problems.add(path.name, f"{dotted(at)}: {message}", at=at)
-        documents[name] = doc.model_dump(mode="json")
-    return documents
 
 
 # ---- cross-checks: references, duplicates, cycles -----------------------------------------

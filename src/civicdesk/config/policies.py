@@ -10,6 +10,7 @@ a document written by an older release, or edited by hand, is refused before it 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,12 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicdesk.config.models import Policy
+from civicdesk.config.schemas import Problems, dotted, find_file, parse_file
 from civicdesk.errors import ConfigurationError
 from civicdesk.feedback import policy as feedback
 from civicdesk.open311 import policy as open311
-from civicdesk.org.models import Unit
+from civicdesk.org.models import Area, Unit
 from civicdesk.supervision import policy as supervision
 from civicdesk.taxonomy.models import Category
+from civicdesk.triage import places, router
 
 Problem = tuple[tuple[Any, ...], str]
 CrossCheck = Callable[..., list[Problem]]
@@ -41,13 +44,49 @@ SCHEMAS: dict[str, tuple[type[BaseModel], CrossCheck]] = {
             doc, category_codes=category_codes
         ),
     ),
+    # Triage (issue 3): routing rules and the names of places; these two also check areas.
+    "routing": (router.RoutingFile, router.cross_check),
+    "places": (places.PlacesFile, places.cross_check),
 }
+_CHECK_AREAS = frozenset({"routing", "places"})
 
 
 def cross_check(
-    name: str, doc: BaseModel, *, unit_codes: set[str] | None, category_codes: set[str] | None
+    name: str,
+    doc: BaseModel,
+    *,
+    unit_codes: set[str] | None,
+    category_codes: set[str] | None,
+    area_codes: set[str] | None = None,
 ) -> list[Problem]:
-    return SCHEMAS[name][1](doc, unit_codes=unit_codes, category_codes=category_codes)
+    extra = {"area_codes": area_codes} if name in _CHECK_AREAS else {}
+    return SCHEMAS[name][1](doc, unit_codes=unit_codes, category_codes=category_codes, **extra)
+
+
+def read_documents(
+    directory: Path,
+    problems: Problems,
+    *,
+    unit_codes: set[str] | None,
+    category_codes: set[str] | None,
+    area_codes: set[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The optional rule files, each validated and checked against the units and categories."""
+    documents: dict[str, dict[str, Any]] = {}
+    for name, (schema, _) in SCHEMAS.items():
+        path = find_file(directory, name, problems)
+        if path is None:
+            continue
+        doc = parse_file(directory, name, schema, problems)
+        if doc is None:
+            continue
+        found = cross_check(
+            name, doc, unit_codes=unit_codes, category_codes=category_codes, area_codes=area_codes
+        )
+        for at, message in found:
+            problems.add(path.name, f"{dotted(at)}: {message}", at=at)
+        documents[name] = doc.model_dump(mode="json")
+    return documents
 
 
 def _document(session: Session, name: str) -> BaseModel | None:
@@ -94,12 +133,16 @@ def check_active(session: Session) -> None:
         return
     units = set(session.scalars(select(Unit.code)))
     categories = set(session.scalars(select(Category.code)))
+    areas = set(session.scalars(select(Area.code)))
     lines: list[str] = []
     for row in rows:
         if row.name not in SCHEMAS:
             continue
         doc = _validated(row.name, row.document)
-        for at, message in cross_check(row.name, doc, unit_codes=units, category_codes=categories):
+        found = cross_check(
+            row.name, doc, unit_codes=units, category_codes=categories, area_codes=areas
+        )
+        for at, message in found:
             lines.append(f"  {row.name}.yaml {'.'.join(map(str, at))}: {message}")
     if lines:
         raise ConfigurationError(
@@ -110,3 +153,13 @@ def check_active(session: Session) -> None:
 def open311_document(session: Session) -> open311.Open311File | None:
     doc = _document(session, "open311")
     return doc if isinstance(doc, open311.Open311File) else None
+
+
+def routing_document(session: Session) -> router.RoutingFile | None:
+    doc = _document(session, "routing")
+    return doc if isinstance(doc, router.RoutingFile) else None
+
+
+def places_document(session: Session) -> places.PlacesFile | None:
+    doc = _document(session, "places")
+    return doc if isinstance(doc, places.PlacesFile) else None

@@ -22,6 +22,7 @@ from civicdesk.org.models import Area
 from civicdesk.org.service import Placement, area_by_code, placement
 from civicdesk.repeats import service as repeats
 from civicdesk.taxonomy.models import Category
+from civicdesk.triage import hooks as triage_hooks
 
 # Clocks of forwarding hotlines drift; a few minutes ahead is tolerated, more is an error.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -73,7 +74,10 @@ def record_complaint(
     now: datetime,
     case_prefix: str = "HZ",
     lookups: Lookups | None = None,
+    repeat_check: bool = True,
 ) -> IntakeResult:
+    # repeat_check=False skips the repeat check and indexing (a switch for measurements and
+    # floods: CIVICDESK_PORTAL_REPEAT_CHECK, docs/portal.md); every channel has it on.
     lookups = lookups or Lookups.load(session)
     channel = lookups.channels.get(data.channel)
     if channel is None:
@@ -84,16 +88,19 @@ def record_complaint(
     received_at = check_received_at(data.received_at or now, now)
     category = _category(lookups, data.category)
     area = _area(session, data.area)
+    # Triage (issue 3) fills what the operator left empty; its suggestion is kept below.
+    proposal = triage_hooks.propose(session, data, category=category, area=area)
+    category, area = proposal.category, proposal.area
     place = placement(session, area)
     repeat = repeats.check_new(
         session, data, channel_id=channel.id, category=category, place=place,
         received_at=received_at, actor=actor, now=now,
-    )  # fmt: skip
+    ) if repeat_check else None  # fmt: skip
     if data.case_number:
         if actor is not None:
             check_role(actor.role, CaseAction.attach)
         case = _open_case_by_number(session, data.case_number)
-    elif repeat.join_case is not None:
+    elif repeat is not None and repeat.join_case is not None:
         case = repeat.join_case
     else:
         case = _open_case(session, data, received_at, category, place, case_prefix)
@@ -138,8 +145,9 @@ def record_complaint(
         channel=channel.code,
     )
     session.flush()
-    decision = repeats.record_intake(session, complaint, repeat, now=now)
-    joined = repeat.join_case is not None
+    triage_hooks.keep(session, complaint, proposal, now=now)
+    decision = repeats.record_intake(session, complaint, repeat, now=now) if repeat else None
+    joined = repeat is not None and repeat.join_case is not None
     return IntakeResult(complaint, case, created=True, repeat=decision, joined=joined)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from civicdesk.notifications.models import OutboxMessage, OutboxStatus
@@ -24,9 +24,11 @@ class Recipient:
     email: str | None = None
 
     def address(self, channel: str) -> str | None:
-        return {"log": self.code, "inapp": self.code, "sms": self.phone, "email": self.email}.get(
-            channel
-        )
+        if channel == "sms":
+            return self.phone
+        if channel == "email":
+            return self.email
+        return self.code if channel in ("log", "inapp") else None
 
 
 @dataclass(frozen=True)
@@ -77,5 +79,5 @@ def enqueue(
     """Add the messages to the outbox; returns the number of rows written."""
     rows = rows_for(messages, now=now, channels=channels)
     if rows:
-        session.connection().execute(insert(OutboxMessage.__table__), rows)
+        session.connection().execute(insert(cast(Table, OutboxMessage.__table__)), rows)
     return len(rows)

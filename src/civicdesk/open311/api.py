@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from civicdesk.clock import from_local
 from civicdesk.config.policies import open311_document
 from civicdesk.open311 import keys, posting, service
 from civicdesk.open311.formats import Open311Error, Open311Route, check_format, respond
 from civicdesk.portal.forms import UploadLimits, check_body_size
-from civicdesk.portal.web import LimitersDep, StoreDep, check_rate, portal_config
+from civicdesk.portal.web import LimitersDep, StoreDep, WriterGate, check_rate, portal_config
 from civicdesk.web.deps import NowDep, SessionDep
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -59,13 +61,24 @@ def service_definition(
     return respond(fmt, "service_definition", service.service_definition(db, code))
 
 
+async def _posted_form(request: Request) -> FormData:
+    """The POST body, read before the transaction opens (form-encoded; files are refused)."""
+    check_body_size(request, UploadLimits(max_photos=0, max_photo_bytes=0))
+    return await request.form(max_files=0, max_fields=100)
+
+
 @router.post("/requests.{fmt}")
-async def post_request(
-    request: Request, fmt: str, db: SessionDep, now: NowDep, limits: LimitersDep, store: StoreDep
+def post_request(
+    request: Request,
+    fmt: str,
+    form: Annotated[FormData, Depends(_posted_form)],
+    _gate: WriterGate,
+    db: SessionDep,
+    now: NowDep,
+    limits: LimitersDep,
+    store: StoreDep,
 ) -> Response:
     check_format(fmt)
-    check_body_size(request, UploadLimits(max_photos=0, max_photo_bytes=0))
-    form = await request.form(max_files=0, max_fields=100)
     service.check_jurisdiction(db, str(form.get("jurisdiction_id") or "") or None)
     key = keys.verify(db, str(form.get("api_key") or ""))
     if key is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -83,3 +84,49 @@ def text_fields(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
         value = form.get(name)
         values[name] = value.strip() if isinstance(value, str) else ""
     return values
+
+
+# ---- the body is read before the database session opens ------------------------------------
+# Dependencies resolve in the order of the endpoint's parameters: declared before SessionDep,
+# these read (and check) the whole body first, so a slow upload never holds a transaction (on
+# SQLite: the write lock) open, and the endpoint itself can be a plain function run in the
+# thread pool instead of blocking the event loop with database calls.
+
+
+@dataclass
+class PostedForm:
+    fields: dict[str, str]
+    photos: list[Photo]
+    error: InvalidInput | None = None  # the body could not be read: shown on the form
+
+
+async def _posted(request: Request, limits: UploadLimits, names: tuple[str, ...]) -> PostedForm:
+    try:
+        form = await read_form(request, limits)
+    except InvalidInput as exc:
+        return PostedForm({}, [], exc)
+    try:
+        fields = text_fields(form, (*names, "csrf"))
+        try:
+            photos = await photos_of(form, limits) if limits.max_photos else []
+        except InvalidInput as exc:
+            return PostedForm(fields, [], exc)
+        return PostedForm(fields, photos)
+    finally:
+        await form.close()
+
+
+SUBMIT_FIELDS = ("text", "phone", "name", "address", "area", "longitude", "latitude", "category")
+SMALL_FIELDS = ("number", "phone", "satisfaction", "solved", "comment")
+
+
+async def submission_form(request: Request) -> PostedForm:
+    return await _posted(request, UploadLimits.of(request.app.state.settings), SUBMIT_FIELDS)
+
+
+async def small_form(request: Request) -> PostedForm:
+    return await _posted(request, UploadLimits(0, 0), SMALL_FIELDS)
+
+
+SubmissionForm = Annotated[PostedForm, Depends(submission_form)]
+SmallForm = Annotated[PostedForm, Depends(small_form)]

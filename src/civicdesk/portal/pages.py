@@ -10,13 +10,14 @@ from sqlalchemy import select
 from civicdesk.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from civicdesk.portal import choices, tracking
 from civicdesk.portal import service as portal
-from civicdesk.portal.forms import BodyTooLarge, UploadLimits, photos_of, read_form, text_fields
+from civicdesk.portal.forms import BodyTooLarge, PostedForm, SmallForm, SubmissionForm
 from civicdesk.portal.models import Attachment
 from civicdesk.portal.schemas import CitizenRatingForm, PortalComplaint
 from civicdesk.portal.uploads import MediaStore
 from civicdesk.portal.web import (
     LimitersDep,
     StoreDep,
+    WriterGate,
     check_portal_csrf,
     check_rate,
     client_address,
@@ -29,7 +30,6 @@ from civicdesk.web.deps import CalendarDep, NowDep, SessionDep
 from civicdesk.web.forms import field_errors
 
 router = APIRouter(include_in_schema=False)
-FIELDS = ("text", "phone", "name", "address", "area", "longitude", "latitude", "category")
 
 
 def _form_page(
@@ -45,24 +45,27 @@ def portal_home(request: Request, db: SessionDep, area: str | None = None) -> Re
 
 
 @router.post("/portal/submit")
-async def portal_submit(
-    request: Request, db: SessionDep, now: NowDep, limits: LimitersDep, store: StoreDep
+def portal_submit(
+    request: Request,
+    form: SubmissionForm,
+    _gate: WriterGate,
+    db: SessionDep,
+    now: NowDep,
+    limits: LimitersDep,
+    store: StoreDep,
 ) -> Response:
-    upload_limits = UploadLimits.of(settings_of(request))
-    values: dict[str, str] = {}
+    values = {k: v for k, v in form.fields.items() if k != "csrf"}
     try:
-        form = await read_form(request, upload_limits)
-        try:
-            check_portal_csrf(request, str(form.get("csrf", "")))
-            check_rate(limits.submit_by_address, client_address(request))
-            values = text_fields(form, FIELDS)
-            complaint = PortalComplaint(**values)
-            photos = await photos_of(form, upload_limits)
-        finally:
-            await form.close()
+        if isinstance(form.error, BodyTooLarge):
+            raise form.error  # not read at all, so there is no CSRF field to check either
+        check_portal_csrf(request, form.fields.get("csrf"))
+        check_rate(limits.submit_by_address, client_address(request))
+        if form.error is not None:
+            raise form.error
+        complaint = PortalComplaint(**values)
         config = portal_config(request, db, channel="web", source="portal")
         result = portal.submit(
-            db, complaint, photos, store=store, config=config, now=now,
+            db, complaint, form.photos, store=store, config=config, now=now,
             admit=lambda: check_rate(limits.submit_by_phone, complaint.phone),
         )  # fmt: skip
     except ValidationError as exc:
@@ -84,15 +87,18 @@ def portal_link(request: Request, token: str, db: SessionDep) -> Response:
 
 
 @router.post("/portal/t/{token}/rate")
-async def portal_link_rate(
-    request: Request, token: str, db: SessionDep, now: NowDep, calendar: CalendarDep
+def portal_link_rate(
+    request: Request,
+    token: str,
+    form: SmallForm,
+    db: SessionDep,
+    now: NowDep,
+    calendar: CalendarDep,
 ) -> Response:
-    form = await request.form()
-    check_portal_csrf(request, str(form.get("csrf", "")))
+    check_portal_csrf(request, form.fields.get("csrf"))
     complaint = tracking.by_token(db, token)
     try:
-        rating = _rating_form(text_fields(form, ("satisfaction", "solved", "comment")))
-        tracking.rate(db, complaint, rating, via="link", now=now, calendar=calendar)
+        tracking.rate(db, complaint, _rating_form(form), via="link", now=now, calendar=calendar)
     except (ValidationError, InvalidInput, IllegalTransition) as exc:
         db.rollback()
         context = {"view": tracking.view(db, complaint), "token": token, "rate_error": _msg(exc)}
@@ -125,11 +131,12 @@ def portal_track_form(request: Request) -> Response:
 
 
 @router.post("/portal/track")
-async def portal_track(request: Request, db: SessionDep, limits: LimitersDep) -> Response:
-    form = await request.form()
-    check_portal_csrf(request, str(form.get("csrf", "")))
+def portal_track(
+    request: Request, form: SmallForm, db: SessionDep, limits: LimitersDep
+) -> Response:
+    check_portal_csrf(request, form.fields.get("csrf"))
     check_rate(limits.track_by_address, client_address(request))
-    values = text_fields(form, ("number", "phone"))
+    values = {"number": form.fields["number"], "phone": form.fields["phone"]}
     try:
         complaint = tracking.by_number_and_phone(db, values["number"], values["phone"])
     except NotFound as exc:
@@ -140,20 +147,22 @@ async def portal_track(request: Request, db: SessionDep, limits: LimitersDep) ->
 
 
 @router.post("/portal/rate")
-async def portal_rate(
-    request: Request, db: SessionDep, now: NowDep, calendar: CalendarDep, limits: LimitersDep
+def portal_rate(
+    request: Request,
+    form: SmallForm,
+    db: SessionDep,
+    now: NowDep,
+    calendar: CalendarDep,
+    limits: LimitersDep,
 ) -> Response:
-    form = await request.form()
-    check_portal_csrf(request, str(form.get("csrf", "")))
+    check_portal_csrf(request, form.fields.get("csrf"))
     check_rate(limits.track_by_address, client_address(request))
-    lookup = text_fields(form, ("number", "phone"))
+    lookup = {"number": form.fields["number"], "phone": form.fields["phone"]}
     complaint = tracking.by_number_and_phone(db, lookup["number"], lookup["phone"])
     context: dict[str, object] = {"lookup": lookup}
     try:
-        rating = _rating_form(text_fields(form, ("satisfaction", "solved", "comment")))
-        tracking.rate(db, complaint, rating, via="phone", now=now, calendar=calendar)
-        context["flags"] = {"rated": "1"}
-        status = 200
+        tracking.rate(db, complaint, _rating_form(form), via="phone", now=now, calendar=calendar)
+        context["flags"], status = {"rated": "1"}, 200
     except (ValidationError, InvalidInput, IllegalTransition) as exc:
         db.rollback()
         context["rate_error"], status = _msg(exc), 422
@@ -161,7 +170,10 @@ async def portal_rate(
     return render_public(request, "portal/case.html", context, status_code=status)
 
 
-def _rating_form(values: dict[str, str]) -> CitizenRatingForm:
+def _rating_form(form: PostedForm) -> CitizenRatingForm:
+    if form.error is not None:
+        raise form.error
+    values = form.fields
     if values["solved"] not in ("yes", "no"):
         raise InvalidInput("请选择问题是否已解决", field="solved")
     return CitizenRatingForm(

@@ -36,6 +36,7 @@ class PortalConfig:
     duplicate_seconds: int = 60
     max_text: int = 2000
     boundaries: Path | None = None
+    repeat_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,26 +88,45 @@ def submit(
     data = _intake_data(session, complaint, config)
     stored = [store.save(photo, now=now) for photo in photos]
     try:
-        result = record_complaint(
-            session, data, actor=None, now=now, case_prefix=config.case_prefix
-        )
-        _attach(session, result.complaint.id, stored, now)
-        token = secrets.token_urlsafe(24)
-        session.add(
-            Submission(
-                complaint_id=result.complaint.id,
-                token_hash=hash_token(token),
-                source=config.source,
-                dedupe_key=key,
-                api_key_id=api_key_id,
-                media_url=media_url,
-                created_at=now,
-            )
-        )
-        session.flush()
+        return _record(session, data, stored, config, now=now, origin=(key, api_key_id, media_url))
     except BaseException:
         store.discard(stored)
         raise
+
+
+def _record(
+    session: Session,
+    data: ComplaintCreate,
+    stored: list[Stored],
+    config: PortalConfig,
+    *,
+    now: datetime,
+    origin: tuple[str, int | None, str | None],
+) -> SubmitResult:
+    """Intake, then the photos' rows and the submission row with its private token."""
+    key, api_key_id, media_url = origin
+    result = record_complaint(
+        session,
+        data,
+        actor=None,
+        now=now,
+        case_prefix=config.case_prefix,
+        repeat_check=config.repeat_check,
+    )
+    _attach(session, result.complaint.id, stored, now)
+    token = secrets.token_urlsafe(24)
+    session.add(
+        Submission(
+            complaint_id=result.complaint.id,
+            token_hash=hash_token(token),
+            source=config.source,
+            dedupe_key=key,
+            api_key_id=api_key_id,
+            media_url=media_url,
+            created_at=now,
+        )
+    )
+    session.flush()
     return SubmitResult(result.case.number, token, True, result.joined, result.complaint.id)
 
 

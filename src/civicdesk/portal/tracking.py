@@ -122,14 +122,7 @@ def rate(
     """The citizen's rating, once, after the unit replied: recorded as the case's callback
     (回访) with the citizen as its source, so the measures and the "not solved" rule of the
     callback apply as to one taken by phone."""
-    case = session.get_one(Case, complaint.case_id)
-    existing = session.scalar(
-        select(CitizenRating).where(CitizenRating.complaint_id == complaint.id)
-    )
-    if existing is not None:
-        raise InvalidInput("您已评价过，每条诉求只能评价一次")
-    if case.status != CaseStatus.handled:
-        raise IllegalTransition(_rate_note(case, None) or "当前不能评价")
+    case = _ratable_case(session, complaint)
     perform_by_rule(
         session,
         case,
@@ -154,6 +147,18 @@ def rate(
     session.flush()
     _after_callback(session, case, now=now, calendar=calendar)
     return rating
+
+
+def _ratable_case(session: Session, complaint: Complaint) -> Case:
+    case = session.get_one(Case, complaint.case_id)
+    existing = session.scalar(
+        select(CitizenRating).where(CitizenRating.complaint_id == complaint.id)
+    )
+    if existing is not None:
+        raise InvalidInput("您已评价过，每条诉求只能评价一次")
+    if case.status != CaseStatus.handled:
+        raise IllegalTransition(_rate_note(case, None) or "当前不能评价")
+    return case
 
 
 def _after_callback(session: Session, case: Case, *, now: datetime, calendar: WorkCalendar) -> None:

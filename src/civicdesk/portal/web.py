@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -63,6 +64,7 @@ def portal_config(request: Request, db: Session, *, channel: str, source: str) -
         duplicate_seconds=settings.portal_duplicate_seconds,
         max_text=settings.portal_max_text,
         boundaries=settings.map_boundaries,
+        repeat_check=settings.portal_repeat_check,
     )
 
 
@@ -130,3 +132,27 @@ def render_public(
     if fresh is not None:
         response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", max_age=7 * 86400)
     return security_headers(request, response)
+
+
+# ---- one SQLite writer at a time per process ----------------------------------------------
+# SQLite lets one transaction write at a time; the others retry in its busy handler, which
+# sleeps in growing steps and is not first-come-first-served: at 32 concurrent submissions an
+# unlucky request can wait past busy_timeout (10 s) and fail with "database is locked". Queuing
+# the process's writers on a lock first (released after the commit: dependencies exit in reverse
+# order) leaves one contender per process. No-op on PostgreSQL, whose row locks queue fairly.
+_sqlite_writers = threading.Lock()
+
+
+def sqlite_writer_gate(request: Request) -> Iterator[None]:
+    if not request.app.state.settings.is_sqlite:
+        yield
+        return
+    _sqlite_writers.acquire()
+    try:
+        yield
+    finally:
+        _sqlite_writers.release()
+
+
+# Declare before SessionDep, so that the gate is taken before the transaction begins.
+WriterGate = Annotated[None, Depends(sqlite_writer_gate, scope="function")]

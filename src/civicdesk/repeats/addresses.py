@@ -54,9 +54,10 @@ _TEXT_COMPOUND = re.compile(
     r"(?:小区|新村|花园|家园|公寓|嘉园|雅苑|大厦|广场|名园|华庭|公馆|商城|市场|国际城|大楼)"
 )
 _NAME_CUT = re.compile(
-    r".*(?:[^\u4e00-\u9fffA-Za-z0-9]|[县区市镇乡的了在与和对住于是路街道巷号楼栋幢]|解决|督促|位于|"
+    r".*(?:[^\u4e00-\u9fffA-Za-z0-9]|[县区市镇乡的了在与和对住于是路街道巷号楼栋幢该这那本我]|解决|督促|位于|"
     r"投诉|反映|举报|关于|请求|要求|建议|咨询|附近|周边)"
 )
+_LEVEL_PREFIX = re.compile(r".*(?:省|市(?!场)|[^小社]区|县|街道|镇|乡)")
 _ROAD = re.compile(rf"({_NAME}{{1,10}}?{_ROAD_END})")
 # Administrative prefixes that every address of a city shares (省, 市, and anonymised "A市",
 # "A1区", "K8县" of the message board); known district and street names come from configuration.
@@ -186,7 +187,15 @@ def _latin(address: str) -> Place | None:
 def _parse(text: str, *, whole: bool, strip: Callable[[str], str] | None = None) -> Place | None:
     """The most specific pattern found; ``whole``: an address field (the whole text names one
     place, so a bare road or a name that fits no pattern still counts as given)."""
-    clean = strip or (lambda s: s)
+    strip_admin = strip or (lambda s: s)
+
+    def clean(name: str) -> str:
+        # A road name never holds an administrative level: whatever a text put before it
+        # ("A2区西地省A市A2区新岭路") goes.
+        name = strip_admin(name)
+        cut = _LEVEL_PREFIX.match(name)
+        return name[cut.end() :] if cut and len(name) - cut.end() >= 2 else name
+
     match = _JUNCTION.search(text)
     if match:
         first, second = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
@@ -194,7 +203,7 @@ def _parse(text: str, *, whole: bool, strip: Callable[[str], str] | None = None)
         return Place("junction", f"j:{a}|{b}", road=a, label=f"{a}与{b}交叉口")
     match = _BLOCK.search(text)
     if match and match.group(1) not in _NOT_PLACES:
-        compound, block = clean(match.group(1)), int(match.group(2))
+        compound, block = strip_admin(match.group(1)), int(match.group(2))
         return Place(
             "block",
             f"b:{compound}|{block}",
@@ -220,7 +229,7 @@ def _parse(text: str, *, whole: bool, strip: Callable[[str], str] | None = None)
             else None
         )
     for match in _COMPOUND.finditer(text):
-        compound = clean(match.group(1))
+        compound = strip_admin(match.group(1))
         if compound not in _NOT_PLACES and len(compound) >= 3:
             return Place("compound", f"c:{compound}", compound=compound, label=compound)
     match = _ROAD.fullmatch(text)

@@ -250,6 +250,12 @@ def _sqlite_text(value: datetime) -> str:
 _DAYS: dict[str, float] = {}
 
 
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(_epoch(value), UTC)  # type: ignore[arg-type]
+
+
 def _epoch(value: Any) -> datetime | float:
     """A stored time as epoch seconds: SQLite's UTC text ("2025-03-04 09:12:30.000000", as
     UTCDateTime writes it) parsed with a per-day cache, PostgreSQL's datetime as it is."""
@@ -309,10 +315,13 @@ def load_cases(session: Session, ids: set[int]) -> dict[int, CaseState]:
     states: dict[int, CaseState] = {}
     not_filed: list[int] = []
     query = select(Case.id, Case.status, Case.closed_at, Case.unit_id)
-    if len(ids) <= 5000:  # the online check: a few cases by id; the rebuild: one scan
+    if len(ids) <= 5000:  # a few cases by id
         rows = list(session.execute(query.where(Case.id.in_(sorted(ids)))))
-    else:
-        rows = list(session.execute(query.execution_options(yield_per=20000)))
+    else:  # the rebuild: one scan through the driver (no per-value type processing)
+        raw = session.connection().exec_driver_sql(
+            "SELECT id, status, closed_at, unit_id FROM cases"
+        )
+        rows = [(i, st, _as_datetime(c), u) for i, st, c, u in raw]
     for case_id, status, closed_at, unit_id in rows:
         if case_id not in ids:
             continue

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
@@ -114,41 +115,51 @@ def recipient_of(case: CaseLike, due: Due, units: UnitDirectory) -> int | None:
     return case.unit_id
 
 
-def text_of(case: CaseLike, due: Due, units: UnitDirectory, grade_name: str | None) -> str:
+def heading(case: CaseLike) -> tuple[str, str, str]:
+    """What every notice about the case starts from: the case, the step, its deadline."""
     step = STEP_LABELS.get(STEP_OF_STATUS.get(case.status, ""), "办理")  # type: ignore[call-overload]
     deadline = f"{to_local(case.due_at):%m月%d日 %H:%M}" if case.due_at else ""
-    subject = f"{case.number}「{case.title}」"
-    texts = {
-        NoticeKind.due_soon: f"{subject}{step}期限{deadline}将到，请抓紧办理。",
-        NoticeKind.overdue: f"{subject}已超过{step}期限（{deadline}），请尽快办理。",
-        NoticeKind.urge: f"【催办】{subject}{step}已超期（{due.name}），请立即办理并反馈。",
-        NoticeKind.supervise: f"【督办】{subject}：{due.name}，请限期办结并报告结果。",
-        NoticeKind.escalate: (
-            f"【升级督办】{units.name(case.unit_id)}承办的{subject}{step}已超期"
-            f"（{due.name}），请督促办理。"
-        ),
-        NoticeKind.review: f"{subject}挂账复查日期已到，请复查后恢复办理或继续挂账。",
-        NoticeKind.report: f"{subject}为{grade_name or '督办'}案件，请报告办理进展。",
-    }
-    return texts[due.kind]
+    return f"{case.number}「{case.title}」", step, deadline
+
+
+def text_of(
+    case: CaseLike,
+    due: Due,
+    units: UnitDirectory,
+    grade_name: str | None,
+    head: tuple[str, str, str] | None = None,
+) -> str:
+    subject, step, deadline = head or heading(case)
+    kind = due.kind
+    if kind == NoticeKind.due_soon:
+        return f"{subject}{step}期限{deadline}将到，请抓紧办理。"
+    if kind == NoticeKind.overdue:
+        return f"{subject}已超过{step}期限（{deadline}），请尽快办理。"
+    if kind == NoticeKind.urge:
+        return f"【催办】{subject}{step}已超期（{due.name}），请立即办理并反馈。"
+    if kind == NoticeKind.supervise:
+        return f"【督办】{subject}：{due.name}，请限期办结并报告结果。"
+    if kind == NoticeKind.escalate:
+        unit = units.name(case.unit_id)
+        return f"【升级督办】{unit}承办的{subject}{step}已超期（{due.name}），请督促办理。"
+    if kind == NoticeKind.review:
+        return f"{subject}挂账复查日期已到，请复查后恢复办理或继续挂账。"
+    return f"{subject}为{grade_name or '督办'}案件，请报告办理进展。"
 
 
 def _insert_once(session: Session, rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
     """Insert notices, skipping any already issued (the unique key); the keys inserted."""
     if not rows:
         return set()
+    table = cast(Table, Notice.__table__)
+    returned = (table.c.id, table.c.case_id, table.c.rule, table.c.occasion_at)
+    statement: Any
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=_ONCE)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Notice.__table__
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=_ONCE)
-        .returning(table.c.id, table.c.case_id, table.c.rule, table.c.occasion_at)
-    )
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=_ONCE)
     # executemany: batched into multi-row statements by the driver layer, compiled once
-    result = session.connection().execute(statement, rows)
+    result = session.connection().execute(statement.returning(*returned), rows)
     return {(case_id, rule, occasion, notice_id) for notice_id, case_id, rule, occasion in result}
 
 
@@ -157,21 +168,7 @@ def issue(
 ) -> Issued:
     """Issue the planned notices that were not issued before: each its row, its history row
     (the action of its kind, by the platform) and its messages. The caller adds the counters."""
-    rows = [
-        {
-            "case_id": p.case.id,
-            "kind": p.due.kind.value,
-            "rule": p.due.rule,
-            "occasion_at": p.due.occasion_at,
-            "unit_id": p.unit_id,
-            "handling_unit_id": p.case.unit_id,
-            "level": p.due.level,
-            "due_at": p.case.due_at,
-            "issued_at": now,
-            "text": p.text,
-        }
-        for p in planned
-    ]
+    rows = [_notice_row(p, now) for p in planned]
     inserted = {key[:3]: key[3] for key in _insert_once(session, rows)}
     issued = Issued()
     events: list[dict[str, Any]] = []
@@ -193,6 +190,21 @@ def issue(
     history.record_many(session, events)
     outbox.enqueue(session, messages, now=now)
     return issued
+
+
+def _notice_row(p: Planned, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": p.case.id,
+        "kind": p.due.kind.value,
+        "rule": p.due.rule,
+        "occasion_at": p.due.occasion_at,
+        "unit_id": p.unit_id,
+        "handling_unit_id": p.case.unit_id,
+        "level": p.due.level,
+        "due_at": p.case.due_at,
+        "issued_at": now,
+        "text": p.text,
+    }
 
 
 def _event(p: Planned, notice_id: int, now: datetime) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from civicdesk.cases.models import Case
 from civicdesk.cases.presenter import Names, summary
+from civicdesk.cases.schemas import CaseSummary
 from civicdesk.config.policies import supervision_policy
 from civicdesk.supervision import limits as time_limits
 from civicdesk.supervision import repository as repo
@@ -55,13 +58,49 @@ def notices(session: Session, rows: list[Notice], names: Names) -> list[NoticeRe
     return out
 
 
+_CASE_FIELDS = (
+    "media_attention",
+    "leader_attention",
+    "departments_involved",
+    "long_standing",
+    "needs_demolition",
+    "escalation_level",
+    "urge_count",
+    "supervise_count",
+    "returned_count",
+    "return_refused_count",
+    "extension_count",
+    "extension_refused_count",
+    "rework_count",
+    "accepted_late",
+    "handled_late",
+    "review_on",
+    "reply_due_at",
+    "close_outcome",
+)
+
+
+def _limits(session: Session, case: Case) -> list[StepLimitRead]:
+    category = session.get(Category, case.category_id) if case.category_id else None
+    if category is None:
+        return []
+    limits = time_limits.for_grade(session, category, case.grade)
+    return [
+        StepLimitRead(
+            step=step,
+            name=name,
+            limit=str(getattr(limits, step)),
+            label=getattr(limits, step).label,
+        )
+        for step, name in STEP_NAMES.items()
+    ]
+
+
 def case_panel(session: Session, case: Case, names: Names) -> CaseSupervisionRead:
     policy = supervision_policy(session)
     grade = policy.grade(case.grade)
     suggestion = service.suggest(session, case, policy)
     suggested = policy.grade(suggestion.grade)
-    category = session.get(Category, case.category_id) if case.category_id else None
-    limits = time_limits.for_grade(session, category, case.grade) if category else None
     level = policy.levels.get(grade.level) if grade else None
     return CaseSupervisionRead(
         number=case.number,
@@ -75,46 +114,14 @@ def case_panel(session: Session, case: Case, names: Names) -> CaseSupervisionRea
             score=suggestion.score,
             reasons=[r.text for r in suggestion.reasons],
         ),
-        limits=[
-            StepLimitRead(
-                step=step,
-                name=name,
-                limit=str(getattr(limits, step)),
-                label=getattr(limits, step).label,
-            )
-            for step, name in STEP_NAMES.items()
-        ]
-        if limits
-        else [],
-        **{
-            field: getattr(case, field)
-            for field in (
-                "media_attention",
-                "leader_attention",
-                "departments_involved",
-                "long_standing",
-                "needs_demolition",
-                "escalation_level",
-                "urge_count",
-                "supervise_count",
-                "returned_count",
-                "return_refused_count",
-                "extension_count",
-                "extension_refused_count",
-                "rework_count",
-                "accepted_late",
-                "handled_late",
-                "review_on",
-                "reply_due_at",
-                "close_outcome",
-            )
-        },
+        limits=_limits(session, case),
         notices=notices(session, repo.case_notices(session, case.id), names),
+        **{name: getattr(case, name) for name in _CASE_FIELDS},
     )
 
 
-def board(session: Session, b: service.Board, names: Names, now) -> BoardRead:  # type: ignore[no-untyped-def]
-    def rows(name: str):  # type: ignore[no-untyped-def]
+def board(session: Session, b: service.Board, names: Names, now: datetime) -> BoardRead:
+    def rows(name: str) -> list[CaseSummary]:
         return [summary(c, names, now) for c in b.lists[name]]
 
     return BoardRead(

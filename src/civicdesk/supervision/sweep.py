@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -22,6 +22,7 @@ from civicdesk.supervision.notices import (
     Issued,
     Planned,
     UnitDirectory,
+    heading,
     issue,
     recipient_of,
     text_of,
@@ -100,7 +101,7 @@ def clock_of(case: Any) -> rules.CaseClock:
     )
 
 
-_T = Case.__table__
+_T = cast(Table, Case.__table__)
 _READ = [
     _T.c[name]
     for name in (
@@ -164,9 +165,12 @@ def process(session: Session, ids: list[int], ctx: SweepContext) -> SweepStats:
         new = {name: getattr(result, name) for name in _MARKS}
         if any(new[name] != getattr(row, name) for name in _MARKS) or result.notices:
             marks[row.id] = new
+        if not result.notices:
+            continue
         grade = ctx.policy.grade(row.grade)
+        head = heading(row)
         for due in result.notices:
-            text = text_of(row, due, ctx.units, grade.name if grade else None)
+            text = text_of(row, due, ctx.units, grade.name if grade else None, head)
             planned.append(Planned(row, due, recipient_of(row, due, ctx.units), text))
     issued = issue(session, planned, now=ctx.now, units=ctx.units)
     stats.notices.update(issued.kinds)

@@ -25,6 +25,7 @@ from civicdesk.intake.importing.report import Progress
 from civicdesk.intake.importing.rows import Valid
 from civicdesk.intake.models import Complaint
 from civicdesk.intake.service import TITLE_LENGTH, Lookups, record_complaint
+from civicdesk.triage import hooks as triage_hooks
 
 WRITE_CHUNK = 2000
 # Core inserts of the mapped tables, not the ORM's bulk insert: that one regroups rows by which
@@ -116,6 +117,8 @@ def write_rows(
     done = 0
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start : start + WRITE_CHUNK]
+        # Triage (issue 3) fills empty categories and places as record_complaint does.
+        proposals = triage_hooks.propose_many(session, chunk)
         case_rows = [_case_row(item, numbers.next(item.received_at), status) for item in chunk]
         _insert(session, CASES, case_rows)
         # Read the ids back by the unique keys just written (case number; a complaint's new
@@ -145,6 +148,9 @@ def write_rows(
                 )
             )
         }
+        triage_hooks.keep_many(
+            session, [by_case[case_id] for case_id in case_ids], proposals, now=now
+        )
         _insert(
             session,
             EVENTS,

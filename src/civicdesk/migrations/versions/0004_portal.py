@@ -42,14 +42,28 @@ def upgrade() -> None:
         sa.Column("api_key_id", sa.Integer(), nullable=True),
         sa.Column("media_url", sa.String(length=500), nullable=True),
         sa.Column("created_at", _TIME, nullable=False),
-        sa.CheckConstraint("source in ('portal','open311')", name=op.f("ck_portal_submissions_source")),
-        sa.ForeignKeyConstraint(["api_key_id"], ["open311_keys.id"], name=op.f("fk_portal_submissions_api_key_id_open311_keys"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["complaint_id"], ["complaints.id"], name=op.f("fk_portal_submissions_complaint_id_complaints"), ondelete="RESTRICT"),
+        sa.CheckConstraint(
+            "source in ('portal','open311')", name=op.f("ck_portal_submissions_source")
+        ),
+        sa.ForeignKeyConstraint(
+            ["api_key_id"],
+            ["open311_keys.id"],
+            name=op.f("fk_portal_submissions_api_key_id_open311_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaints.id"],
+            name=op.f("fk_portal_submissions_complaint_id_complaints"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_submissions")),
         sa.UniqueConstraint("complaint_id", name=op.f("uq_portal_submissions_complaint_id")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_portal_submissions_token_hash")),
     )
-    op.create_index("ix_portal_submissions_dedupe", "portal_submissions", ["dedupe_key", "created_at"])
+    op.create_index(
+        "ix_portal_submissions_dedupe", "portal_submissions", ["dedupe_key", "created_at"]
+    )
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,9 +74,17 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("original_name", sa.String(length=120), nullable=True),
         sa.Column("created_at", _TIME, nullable=False),
-        sa.CheckConstraint("content_type in ('image/jpeg','image/png','image/webp')", name=op.f("ck_attachments_content_type")),
+        sa.CheckConstraint(
+            "content_type in ('image/jpeg','image/png','image/webp')",
+            name=op.f("ck_attachments_content_type"),
+        ),
         sa.CheckConstraint("size_bytes > 0", name=op.f("ck_attachments_size_positive")),
-        sa.ForeignKeyConstraint(["complaint_id"], ["complaints.id"], name=op.f("fk_attachments_complaint_id_complaints"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaints.id"],
+            name=op.f("fk_attachments_complaint_id_complaints"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
         sa.UniqueConstraint("stored_name", name=op.f("uq_attachments_stored_name")),
     )
@@ -77,10 +99,23 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("via", sa.String(length=8), nullable=False),
         sa.Column("rated_at", _TIME, nullable=False),
-        sa.CheckConstraint("satisfaction in ('satisfied','basically','unsatisfied')", name=op.f("ck_citizen_ratings_satisfaction")),
+        sa.CheckConstraint(
+            "satisfaction in ('satisfied','basically','unsatisfied')",
+            name=op.f("ck_citizen_ratings_satisfaction"),
+        ),
         sa.CheckConstraint("via in ('link','phone')", name=op.f("ck_citizen_ratings_via")),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_citizen_ratings_case_id_cases"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(["complaint_id"], ["complaints.id"], name=op.f("fk_citizen_ratings_complaint_id_complaints"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_citizen_ratings_case_id_cases"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaints.id"],
+            name=op.f("fk_citizen_ratings_complaint_id_complaints"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_citizen_ratings")),
         sa.UniqueConstraint("complaint_id", name=op.f("uq_citizen_ratings_complaint_id")),
     )
@@ -98,9 +133,24 @@ def upgrade() -> None:
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.Column("updated_at", _TIME, nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_service_cards_area_id_areas"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_service_cards_unit_id_units"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"], name=op.f("fk_service_cards_updated_by_id_users"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["area_id"],
+            ["areas.id"],
+            name=op.f("fk_service_cards_area_id_areas"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_service_cards_unit_id_units"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["users.id"],
+            name=op.f("fk_service_cards_updated_by_id_users"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_cards")),
     )
     op.create_index(op.f("ix_service_cards_unit_id"), "service_cards", ["unit_id"])

@@ -111,7 +111,10 @@ async def manage_delete(
 @router.get("/portal/cards")
 def public_lookup(request: Request, db: SessionDep, q: str = "", area: str = "") -> Response:
     q = q.strip()[:300]
-    found = service.for_area(db, area) if area else (service.lookup_text(db, q) if q else None)
+    # The address wins over the street picker (which shows the last street found).
+    found = service.lookup_text(db, q) if q else None
+    if found is None and area:
+        found = service.for_area(db, area)
     context = {
         "q": q,
         "found": found,

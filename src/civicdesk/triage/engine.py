@@ -1,0 +1,222 @@
+"""Triage of one complaint or a batch, in memory: classify, locate, route.
+
+``Engine`` holds everything triage reads — the active model (or the lexicon of the cold start),
+the locator, the routing rules, the category tree and which units cover which area — built once
+from the database by ``service.engine`` and then used without touching it, so a complaint takes
+well under a millisecond and a batch goes through numpy at once (benchmarks/bench_triage.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from civicdesk.triage import router
+from civicdesk.triage.classifier import Prediction, TriageModel
+from civicdesk.triage.lexicon import Lexicon
+from civicdesk.triage.locator import Location, Locator
+from civicdesk.triage.text import normalise
+
+LOW_CONFIDENCE = 0.6
+COLD_START = "lexicon"
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    code: str
+    name: str
+    parent: str | None
+    in_remit: bool
+    leaf: bool
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str | None  # category code
+    label: str | None  # the model's own class (a category name or code)
+    confidence: float | None
+    alternatives: tuple[tuple[str, float], ...]  # (category code, probability)
+    low_confidence: bool
+    in_remit: bool | None
+    source: str  # model version, or "lexicon"
+    refined: bool = False  # a catch-all label narrowed to a category by its keywords
+
+
+@dataclass(frozen=True)
+class Triage:
+    classification: Classification
+    location: Location
+    route: router.Route
+
+    def as_dict(self, engine: Engine) -> dict[str, object]:
+        c = self.classification
+        categories = engine.categories
+        unit = self.route.unit
+        return {
+            "category": c.category,
+            "category_name": categories[c.category].name if c.category in categories else None,
+            "confidence": c.confidence,
+            "low_confidence": c.low_confidence,
+            "in_remit": c.in_remit,
+            "alternatives": [
+                {"category": code, "name": categories[code].name, "confidence": p}
+                for code, p in c.alternatives
+                if code in categories
+            ],
+            "model_version": c.source,
+            "location": self.location.as_dict()
+            | {"name": self.location.area.name if self.location.area else None},
+            "unit": unit,
+            "unit_name": engine.unit_names.get(unit or "", None),
+            "route": self.route.explanation,
+        }
+
+
+@dataclass
+class Engine:
+    categories: dict[str, CategoryInfo]
+    lexicon: Lexicon
+    locator: Locator
+    routing: router.RoutingFile
+    # area code → (unit code, unit kind, covered area name), in dispatch order
+    covering: dict[str, list[tuple[str, str, str]]]
+    unit_names: dict[str, str]
+    model: TriageModel | None = None
+    low_confidence: float = LOW_CONFIDENCE
+    _by_label: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for info in self.categories.values():
+            self._by_label.setdefault(info.name, info.code)
+            self._by_label[info.code] = info.code
+
+    # ---- classification -------------------------------------------------------------------
+
+    def category_of(self, label: str) -> str | None:
+        return self._by_label.get(label)
+
+    def classify_many(
+        self, titles: Sequence[str | None], texts: Sequence[str | None]
+    ) -> list[Classification]:
+        if self.model is None:
+            return [self._cold_start(t, x) for t, x in zip(titles, texts, strict=True)]
+        predictions = self.model.predict_many(titles, texts)
+        return [
+            self._from_prediction(p, t, x)
+            for p, t, x in zip(predictions, titles, texts, strict=True)
+        ]
+
+    def _from_prediction(self, p: Prediction, title: str | None, text: str | None) -> Classification:
+        code = self.category_of(p.label)
+        refined = False
+        if code is not None:
+            narrower = self._refine(code, title, text)
+            refined = narrower != code
+            code = narrower
+        alternatives = tuple(
+            (c, prob) for label, prob in p.alternatives if (c := self.category_of(label))
+        )
+        info = self.categories.get(code or "")
+        return Classification(
+            code,
+            p.label,
+            p.confidence,
+            alternatives,
+            p.confidence < self.low_confidence or code is None,
+            info.in_remit if info else None,
+            self.model.version if self.model else COLD_START,
+            refined,
+        )
+
+    def _refine(self, code: str, title: str | None, text: str | None) -> str:
+        """A label that stands for categories the model has no class of (其他城管事项 for every
+        other city-management category, 非城管事项 for its sub-categories) is narrowed to the one
+        whose configured keywords the text uses most; it stays as it is when none occurs."""
+        info = self.categories[code]
+        known = {self.category_of(str(c)) for c in self.model.classes} if self.model else set()
+        stands_for = {
+            c.code
+            for c in self.categories.values()
+            if c.leaf and c.in_remit == info.in_remit and c.code not in known
+        }
+        if info.leaf:
+            stands_for.add(code)
+        if not stands_for or (info.leaf and len(stands_for) == 1):
+            return code
+        scores = self.lexicon.scores(normalise(title), normalise(text))
+        best = max(
+            ((s, self.lexicon.codes[i]) for i, s in scores.items() if self.lexicon.codes[i] in stands_for),
+            default=None,
+        )
+        return best[1] if best else code
+
+    def _cold_start(self, title: str | None, text: str | None) -> Classification:
+        ranked = [
+            (code, p)
+            for code, p in self.lexicon.classify(normalise(title), normalise(text))
+            if code in self.categories and self.categories[code].leaf
+        ]
+        if not ranked:
+            return Classification(None, None, None, (), True, None, COLD_START)
+        code, confidence = ranked[0]
+        return Classification(
+            code,
+            code,
+            confidence,
+            tuple(ranked[1:3]),
+            True,  # a keyword count is never sure enough to skip a person's look
+            self.categories[code].in_remit,
+            COLD_START,
+        )
+
+    # ---- the three together -----------------------------------------------------------------
+
+    def route(self, category: str | None, location: Location) -> router.Route:
+        chain = []
+        while category is not None and category in self.categories:
+            info = self.categories[category]
+            chain.append(router.Named(info.code, info.name))
+            category = info.parent
+        areas = []
+        node = location.area
+        while node is not None:
+            areas.append(router.Named(node.code, node.name))
+            node = self.locator.areas.get(node.parent_id or 0)
+        covering = self.covering.get(location.area.code, []) if location.area else []
+        return router.route(
+            self.routing,
+            categories=chain,
+            areas=areas,
+            covering=covering,
+            unit_names=self.unit_names,
+        )
+
+    def triage_many(
+        self,
+        titles: Sequence[str | None],
+        texts: Sequence[str | None],
+        addresses: Sequence[str | None],
+        *,
+        areas: Sequence[str | None] | None = None,
+    ) -> list[Triage]:
+        """``areas``: area codes already known (picked by the operator or the citizen)."""
+        classes = self.classify_many(titles, texts)
+        result = []
+        for i, c in enumerate(classes):
+            known = areas[i] if areas else None
+            if known and known in self.locator.by_code:
+                location = self.locator.placed(known)
+            else:
+                location = self.locator.locate(addresses[i], titles[i], texts[i])
+            result.append(Triage(c, location, self.route(c.category, location)))
+        return result
+
+    def triage(
+        self,
+        title: str | None,
+        text: str | None,
+        address: str | None = None,
+        *,
+        area: str | None = None,
+    ) -> Triage:
+        return self.triage_many([title], [text], [address], areas=[area])[0]

@@ -1,0 +1,102 @@
+"""The configured keywords of each category (``categories.yaml``): features for the model, and
+the classifier of the cold start, before any model has been trained.
+
+Keywords are matched with an Aho–Corasick automaton (``pyahocorasick``): one pass over the text
+finds every keyword of every category, whatever their number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+import numpy as np
+import scipy.sparse as sp
+
+# A keyword in the title counts this much more than one in the body (the title names the
+# problem; the body also tells its surroundings).
+TITLE_BONUS = 2.0
+# The cold start never claims more than this: it is a word count, not a trained model, and
+# everything it suggests must be looked at by a person.
+COLD_START_MAX_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Category code → its keywords (normalised text)."""
+
+    words: dict[str, tuple[str, ...]]
+    _automaton: ahocorasick.Automaton = field(repr=False, compare=False, hash=False)
+    codes: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, words: dict[str, Iterable[str]]) -> Lexicon:
+        from civicdesk.triage.text import normalise
+
+        cleaned = {
+            code: tuple(sorted({normalise(w) for w in ws if normalise(w)}))
+            for code, ws in words.items()
+        }
+        cleaned = {code: ws for code, ws in cleaned.items() if ws}
+        codes = tuple(cleaned)
+        automaton = ahocorasick.Automaton()
+        by_word: dict[str, list[int]] = {}
+        for index, code in enumerate(codes):
+            for word in cleaned[code]:
+                by_word.setdefault(word, []).append(index)
+        for word, indices in by_word.items():
+            automaton.add_word(word, (word, tuple(indices)))
+        if by_word:
+            automaton.make_automaton()
+        return cls(cleaned, automaton, codes)
+
+    @property
+    def size(self) -> int:
+        return len(self.codes)
+
+    def hits(self, text: str) -> dict[int, set[str]]:
+        """Category index → the distinct keywords found in ``text`` (normalised)."""
+        found: dict[int, set[str]] = {}
+        if not text or not self.codes:
+            return found
+        for _, (word, indices) in self._automaton.iter(text):
+            for index in indices:
+                found.setdefault(index, set()).add(word)
+        return found
+
+    def scores(self, title: str, body: str) -> dict[int, float]:
+        """Category index → evidence: distinct keywords, those of the title counting double."""
+        scores: dict[int, float] = {}
+        for weight, text in ((TITLE_BONUS, title), (1.0, body)):
+            for index, words in self.hits(text).items():
+                scores[index] = scores.get(index, 0.0) + weight * len(words)
+        return scores
+
+    def features(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
+        """log(1 + evidence) per category: how strongly the configured words point at it."""
+        rows, cols, values = [], [], []
+        for row, (title, body) in enumerate(zip(titles, bodies, strict=True)):
+            for index, score in self.scores(title, body).items():
+                rows.append(row)
+                cols.append(index)
+                values.append(math.log1p(score))
+        return sp.csr_matrix(
+            (np.asarray(values, np.float32), (rows, cols)),
+            shape=(len(titles), self.size),
+            dtype=np.float32,
+        )
+
+    def classify(self, title: str, body: str) -> list[tuple[str, float]]:
+        """The cold start: categories by keyword evidence, with a modest confidence (their share
+        of the evidence, at most ``COLD_START_MAX_CONFIDENCE``). Empty when no keyword occurs."""
+        scores = self.scores(title, body)
+        total = sum(scores.values())
+        if not total:
+            return []
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            (self.codes[index], round(COLD_START_MAX_CONFIDENCE * score / total, 4))
+            for index, score in ranked
+        ]
