@@ -266,13 +266,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (a database to recreate)")
+    parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--checks", type=int, default=300)
     parser.add_argument("--skip", default="", help="phases to skip, e.g. rebuild_2_workers")
     parser.add_argument("--baseline", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/repeats.json"))
     args = parser.parse_args()
     sizes = [int(v) for v in args.sizes.split(",")]
-    kinds = ["sqlite"] + (["postgresql"] if args.pg else [])
+    kinds = [k for k in args.databases.split(",") if k != "postgresql" or args.pg]
     results: dict[str, Any] = {"machine": machine(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:

@@ -28,6 +28,8 @@ def main() -> None:
     run("bench_sweep", "--pg", PG, "--out", str(RESULTS / "sweep.json"))
     run("bench_repeats", "--pg", PG, "--out", str(RESULTS / "repeats.json"))
     run("repeats_real_data", "--out", str(RESULTS / "repeats_real.json"))
+    run("bench_locate", "--out", str(RESULTS / "locate.json"))
+    run("bench_triage", "--out", str(RESULTS / "triage.json"))
 
 
 if __name__ == "__main__":

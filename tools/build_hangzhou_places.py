@@ -35,8 +35,10 @@ def main(data: Path, out: Path) -> None:
         "# district_names: the districts as they are since April 2021 (下城区 merged into 拱墅区;",
         "# 江干区 split between 上城区 and the new 钱塘区), each with the configured streets it",
         "# contains today. A configured district of the same name keeps its own streets too, so",
-        "# 拱墅区 alone may mean the configured 拱墅区 or 下城区: the locator then resolves the district",
-        "# only through a street, community or landmark.",
+        "# 拱墅区 alone may mean the configured 拱墅区 or 下城区: the locator then resolves",
+        "# the district only through a street, community or landmark.",
+        "# The city as written before its districts: 苏州市姑苏区… is then another city's address.",
+        "city: 杭州",
         "district_names:",
     ]
     outside = []
@@ -50,7 +52,8 @@ def main(data: Path, out: Path) -> None:
             continue  # the same name and the same streets as configured: nothing to add
         lines.append(f"  - name: {district}")
         lines.append(f"    note: since 2021; its configured streets were in {'、'.join(formerly)}")
-        lines.append(f"    streets: [{', '.join(repr(c).replace(chr(39), chr(34)) for c, _ in sorted(mine))}]")
+        codes = ", ".join(f'"{c}"' for c, _ in sorted(mine))
+        lines.append(f"    streets: [{codes}]")
     lines += [
         "# Landmarks and roads that lie in one street. None is shipped: no road list with streets",
         "# is at hand whose source can be cited (community names that are road names, such as",
@@ -62,7 +65,8 @@ def main(data: Path, out: Path) -> None:
         "",
     ]
     (out / "places.yaml").write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {out / 'places.yaml'}: {len(current) - len(outside)} districts, {len(outside)} outside")
+    inside = len(current) - len(outside)
+    print(f"wrote {out / 'places.yaml'}: {inside} districts, {len(outside)} outside")
 
 
 if __name__ == "__main__":

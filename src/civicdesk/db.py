@@ -134,3 +134,32 @@ def sync_id_sequences(session: Session, *tables: str) -> None:
                 f"coalesce((select max(id) from {table}), 0) + 1, false)"
             )
         )
+
+
+def copy_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Append many rows in the session's transaction, the fastest way each database has: COPY on
+    PostgreSQL (a multi-row INSERT there costs more to build than to run), the driver's
+    executemany on SQLite. Every row has the same keys; values go through the column types."""
+    import json
+
+    from sqlalchemy import JSON, insert
+
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    convert = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            convert.append(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+        else:
+            convert.append(kind.bind_processor(connection.dialect) or (lambda v: v))
+    statement = f"copy {table.name} ({', '.join(columns)}) from stdin"
+    raw = connection.connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([f(row[c]) for f, c in zip(convert, columns, strict=True)])

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from civicdesk.cases.models import CaseEvent
+from civicdesk.cases.presenter import visible_actions
+from civicdesk.cases.service import ensure_can_see
 from civicdesk.clock import SHANGHAI
 from civicdesk.core.workflow import CaseAction as A
+from civicdesk.errors import PermissionDenied
 from civicdesk.notifications.models import OutboxMessage
 from tests import builders as b
 from tests.supervision.conftest import act, dispatched, notices, sweep
@@ -156,3 +160,13 @@ def test_a_graded_dispatch_gets_the_grades_limits(session, now, staff):
 
 def working_days_after(start, days):
     return b.calendar().due_after_working_days(start, days)
+
+
+def test_the_unit_escalated_to_may_read_the_case_but_not_act(session, now, staff):
+    case = dispatched(session, now, staff)
+    bureau_staff = b.user(session, "unit_staff", now=now, unit=staff["bureau"])
+    with pytest.raises(PermissionDenied):
+        ensure_can_see(case, bureau_staff)
+    sweep(session, datetime(2026, 3, 11, 17, 31, tzinfo=SHANGHAI))  # escalated to the bureau
+    ensure_can_see(case, bureau_staff)
+    assert visible_actions(case, bureau_staff) == []

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import Case, CaseEvent
+from civicdesk.db import copy_rows
 
 
 def record(
@@ -50,4 +50,4 @@ def record_many(session: Session, events: list[dict[str, Any]]) -> None:
         {**e, "data": {k: v for k, v in (e.get("data") or {}).items() if v is not None}}
         for e in events
     ]
-    session.connection().execute(insert(CaseEvent.__table__), rows)
+    copy_rows(session, CaseEvent.__table__, rows)

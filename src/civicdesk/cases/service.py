@@ -46,7 +46,13 @@ class ActionContext:
 
 
 def ensure_can_see(case: Case, user: User) -> None:
-    if user.role == Role.unit_staff and case.unit_id != user.unit_id:
+    # A unit a notice was escalated to (the squadron's bureau) may read the case it
+    # supervises; acting on it stays with the handling unit (visible_actions).
+    if (
+        user.role == Role.unit_staff
+        and case.unit_id != user.unit_id
+        and (user.unit_id is None or not supervision_actions.notified(case, user.unit_id))
+    ):
         raise PermissionDenied("该案件不属于本单位")
 
 

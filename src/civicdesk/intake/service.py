@@ -145,7 +145,7 @@ def record_complaint(
         channel=channel.code,
     )
     session.flush()
-    triage_hooks.keep(session, complaint, proposal, now=now)
+    triage_hooks.keep(session, complaint, proposal, now=now, actor_id=actor.id if actor else None)
     decision = repeats.record_intake(session, complaint, repeat, now=now) if repeat else None
     joined = repeat is not None and repeat.join_case is not None
     return IntakeResult(complaint, case, created=True, repeat=decision, joined=joined)

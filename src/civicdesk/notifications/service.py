@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from civicdesk.db import copy_rows
 from civicdesk.notifications.models import OutboxMessage, OutboxStatus
 from civicdesk.notifications.settings import get_notification_settings
 
@@ -79,5 +79,5 @@ def enqueue(
     """Add the messages to the outbox; returns the number of rows written."""
     rows = rows_for(messages, now=now, channels=channels)
     if rows:
-        session.connection().execute(insert(cast(Table, OutboxMessage.__table__)), rows)
+        copy_rows(session, OutboxMessage.__table__, rows)
     return len(rows)

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from civicdesk.cases.models import Case
 from civicdesk.config.policies import supervision_policy
 from civicdesk.core.workflow import CaseStatus
 from civicdesk.errors import InvalidInput
 from civicdesk.supervision import limits as time_limits
+from civicdesk.supervision.models import Notice
 from civicdesk.supervision.rules import STEP_OF_STATUS
 from civicdesk.taxonomy.models import Category
 
@@ -119,3 +124,14 @@ def flag(
     if changed.get("leader_attention"):
         case.leader_flagged_at = ctx.now
     return changed
+
+
+def notified(case: Case, unit_id: int) -> bool:
+    """Whether a notice about the case was addressed to the unit (an escalation, say)."""
+    session = object_session(case)
+    if session is None:
+        return False
+    found = session.scalar(
+        select(Notice.id).where(Notice.case_id == case.id, Notice.unit_id == unit_id).limit(1)
+    )
+    return found is not None

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from civicdesk.triage import router
-from civicdesk.triage.classifier import Prediction, TriageModel
+from civicdesk.triage.classifier import BODY_CHARS, Prediction, TriageModel
 from civicdesk.triage.lexicon import Lexicon
 from civicdesk.triage.locator import Location, Locator
-from civicdesk.triage.text import normalise
+from civicdesk.triage.text import normalise_many
 
 LOW_CONFIDENCE = 0.6
 COLD_START = "lexicon"
@@ -84,6 +84,7 @@ class Engine:
     model: TriageModel | None = None
     low_confidence: float = LOW_CONFIDENCE
     _by_label: dict[str, str] = field(default_factory=dict)
+    _narrower: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for info in self.categories.values():
@@ -98,15 +99,19 @@ class Engine:
     def classify_many(
         self, titles: Sequence[str | None], texts: Sequence[str | None]
     ) -> list[Classification]:
+        return self._classify(normalise_many(titles), normalise_many(texts))
+
+    def _classify(self, titles: list[str], texts: list[str]) -> list[Classification]:
+        """Texts already normalised."""
         if self.model is None:
             return [self._cold_start(t, x) for t, x in zip(titles, texts, strict=True)]
-        predictions = self.model.predict_many(titles, texts)
+        predictions = self.model.predict_many(titles, texts, normalised=True)
         return [
             self._from_prediction(p, t, x)
             for p, t, x in zip(predictions, titles, texts, strict=True)
         ]
 
-    def _from_prediction(self, p: Prediction, title: str | None, text: str | None) -> Classification:
+    def _from_prediction(self, p: Prediction, title: str, text: str) -> Classification:
         code = self.category_of(p.label)
         refined = False
         if code is not None:
@@ -128,32 +133,40 @@ class Engine:
             refined,
         )
 
-    def _refine(self, code: str, title: str | None, text: str | None) -> str:
-        """A label that stands for categories the model has no class of (其他城管事项 for every
-        other city-management category, 非城管事项 for its sub-categories) is narrowed to the one
-        whose configured keywords the text uses most; it stays as it is when none occurs."""
-        info = self.categories[code]
-        known = {self.category_of(str(c)) for c in self.model.classes} if self.model else set()
-        stands_for = {
-            c.code
-            for c in self.categories.values()
-            if c.leaf and c.in_remit == info.in_remit and c.code not in known
-        }
-        if info.leaf:
-            stands_for.add(code)
-        if not stands_for or (info.leaf and len(stands_for) == 1):
+    def _stands_for(self, code: str) -> frozenset[str]:
+        """The categories a label stands for: those of its remit the model has no class of
+        (其他城管事项 for every other city-management category, 非城管事项 for its children);
+        empty when the label is simply its own category."""
+        if code not in self._narrower:
+            info = self.categories[code]
+            known = {self.category_of(str(c)) for c in self.model.classes} if self.model else set()
+            found = {
+                c.code
+                for c in self.categories.values()
+                if c.leaf and c.in_remit == info.in_remit and c.code not in known
+            }
+            if info.leaf:
+                found.add(code)
+            self._narrower[code] = frozenset(found) if len(found) > 1 else frozenset()
+        return self._narrower[code]
+
+    def _refine(self, code: str, title: str, text: str) -> str:
+        """A catch-all label is narrowed to the category whose configured keywords the text uses
+        most; it stays as it is when none occurs."""
+        stands_for = self._stands_for(code)
+        if not stands_for:
             return code
-        scores = self.lexicon.scores(normalise(title), normalise(text))
+        scores = self.lexicon.scores(title, text[:BODY_CHARS])
+        codes = self.lexicon.codes
         best = max(
-            ((s, self.lexicon.codes[i]) for i, s in scores.items() if self.lexicon.codes[i] in stands_for),
-            default=None,
+            ((s, codes[i]) for i, s in scores.items() if codes[i] in stands_for), default=None
         )
         return best[1] if best else code
 
-    def _cold_start(self, title: str | None, text: str | None) -> Classification:
+    def _cold_start(self, title: str, text: str) -> Classification:
         ranked = [
             (code, p)
-            for code, p in self.lexicon.classify(normalise(title), normalise(text))
+            for code, p in self.lexicon.classify(title, text)
             if code in self.categories and self.categories[code].leaf
         ]
         if not ranked:
@@ -200,14 +213,15 @@ class Engine:
         areas: Sequence[str | None] | None = None,
     ) -> list[Triage]:
         """``areas``: area codes already known (picked by the operator or the citizen)."""
-        classes = self.classify_many(titles, texts)
+        t, x, a = normalise_many(titles), normalise_many(texts), normalise_many(addresses)
+        classes = self._classify(t, x)
         result = []
         for i, c in enumerate(classes):
             known = areas[i] if areas else None
             if known and known in self.locator.by_code:
                 location = self.locator.placed(known)
             else:
-                location = self.locator.locate(addresses[i], titles[i], texts[i])
+                location = self.locator.locate_normalised(a[i], t[i], x[i])
             result.append(Triage(c, location, self.route(c.category, location)))
         return result
 

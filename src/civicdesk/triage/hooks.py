@@ -34,6 +34,7 @@ class Proposal:
     area: Area | None
     result: Triage
     applied: bool  # triage filled the category or the area
+    given: bool = False  # the category came with the complaint: a person's decision
 
 
 def _fills(result: Triage, *, has_category: bool, has_area: bool) -> tuple[str | None, bool, bool]:
@@ -56,19 +57,36 @@ def propose(
         longitude=data.longitude,
         latitude=data.latitude,
     )
-    code, fill_area, applied = _fills(result, has_category=category is not None, has_area=area is not None)
+    code, fill_area, applied = _fills(
+        result, has_category=category is not None, has_area=area is not None
+    )
+    given = category is not None
     if code is not None:
         category = session.scalar(select(Category).where(Category.code == code))
     if fill_area and result.location.area is not None:
         area = session.get(Area, result.location.area.id)
-    return Proposal(category, area, result, applied)
+    return Proposal(category, area, result, applied, given)
 
 
-def keep(session: Session, complaint: Complaint, proposal: Proposal, *, now: datetime) -> None:
-    service.record(session, complaint, proposal.result, applied=proposal.applied, now=now)
+def keep(
+    session: Session,
+    complaint: Complaint,
+    proposal: Proposal,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
+    given = (
+        (proposal.category.id, complaint.area_id, actor_id)
+        if proposal.given and proposal.category is not None
+        else None
+    )
+    service.record(
+        session, complaint, proposal.result, applied=proposal.applied, now=now, given=given
+    )
 
 
-def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, bool]]:
+def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, bool, bool]]:
     """Bulk import: fill ``category_id`` and ``place`` of each row (``importing.rows.Valid``) as
     ``propose`` would, with one pass of the engine over the whole chunk."""
     engine = service.engine(session)
@@ -83,8 +101,9 @@ def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, b
     out = []
     for item, result in zip(items, results, strict=True):
         result = service.with_coordinates(engine, result, item.data.longitude, item.data.latitude)
+        given = item.category_id is not None
         code, fill_area, applied = _fills(
-            result, has_category=item.category_id is not None, has_area=item.place.area_id is not None
+            result, has_category=given, has_area=item.place.area_id is not None
         )
         if code is not None:
             item.category_id = category_ids.get(code)
@@ -95,20 +114,28 @@ def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, b
                 location.district.id if location.district else None,
                 location.street.id if location.street else None,
             )
-        out.append((result, applied))
+        out.append((result, applied, given))
     return out
 
 
 def keep_many(
     session: Session,
+    items: Sequence[Any],
     complaint_ids: Sequence[int],
-    proposals: Sequence[tuple[Triage, bool]],
+    proposals: Sequence[tuple[Triage, bool, bool]],
     *,
     now: datetime,
+    actor_id: int | None,
 ) -> None:
-    rows = [
-        service.suggestion_values(session, complaint_id, result, applied=applied, now=now)
-        for complaint_id, (result, applied) in zip(complaint_ids, proposals, strict=True)
-    ]
+    rows = []
+    for item, complaint_id, (result, applied, given) in zip(
+        items, complaint_ids, proposals, strict=True
+    ):
+        decided = (item.category_id, item.place.area_id, actor_id) if given else None
+        rows.append(
+            service.suggestion_values(
+                session, complaint_id, result, applied=applied, now=now, given=decided
+            )
+        )
     if rows:
         session.execute(insert(Suggestion), rows)

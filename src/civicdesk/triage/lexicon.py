@@ -21,6 +21,7 @@ TITLE_BONUS = 2.0
 # The cold start never claims more than this: it is a word count, not a trained model, and
 # everything it suggests must be looked at by a person.
 COLD_START_MAX_CONFIDENCE = 0.6
+MEMO_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Lexicon:
     words: dict[str, tuple[str, ...]]
     _automaton: ahocorasick.Automaton = field(repr=False, compare=False, hash=False)
     codes: tuple[str, ...] = ()
+    _memo: dict[tuple[str, str], dict[int, float]] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def build(cls, words: dict[str, Iterable[str]]) -> Lexicon:
@@ -67,21 +71,40 @@ class Lexicon:
         return found
 
     def scores(self, title: str, body: str) -> dict[int, float]:
-        """Category index → evidence: distinct keywords, those of the title counting double."""
+        """Category index → evidence: distinct keywords, those of the title counting double.
+        Remembered for the last few thousand texts: the model's features and the narrowing of a
+        catch-all label ask about the same text one after the other."""
+        key = (title, body)
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        if len(memo) > MEMO_SIZE:
+            memo.clear()
+        memo[key] = found = self._scores(title, body)
+        return found
+
+    def _scores(self, title: str, body: str) -> dict[int, float]:
         scores: dict[int, float] = {}
         for weight, text in ((TITLE_BONUS, title), (1.0, body)):
             for index, words in self.hits(text).items():
                 scores[index] = scores.get(index, 0.0) + weight * len(words)
         return scores
 
-    def features(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
-        """log(1 + evidence) per category: how strongly the configured words point at it."""
+    def triplets(
+        self, titles: Sequence[str], bodies: Sequence[str]
+    ) -> tuple[list[int], list[int], list[float]]:
+        """(row, category index, log(1 + evidence)): how strongly the configured words point
+        at each category."""
         rows, cols, values = [], [], []
         for row, (title, body) in enumerate(zip(titles, bodies, strict=True)):
             for index, score in self.scores(title, body).items():
                 rows.append(row)
                 cols.append(index)
                 values.append(math.log1p(score))
+        return rows, cols, values
+
+    def features(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
+        rows, cols, values = self.triplets(titles, bodies)
         return sp.csr_matrix(
             (np.asarray(values, np.float32), (rows, cols)),
             shape=(len(titles), self.size),

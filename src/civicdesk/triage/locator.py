@@ -25,6 +25,7 @@ former 下城区, so on its own it resolves nothing). What could not be resolved
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -40,9 +41,15 @@ WEIGHTS = {
     "street_short": 2.0,
     "district": 1.0,
 }
+# Only the start of a complaint's text is searched for places: an address is given early, and
+# the rest of a long text (quotations, history) names other places.
+TEXT_CHARS = 500
 # Suffixes that make a street's short name part of another word: 朝晖路 is a road (which may
 # cross several streets), 西溪湿地 a park; the short name counts only when none follows it.
 _NOT_A_STREET_AFTER = set("路街巷弄桥道湿")
+# "苏州市姑苏区", "北京市东城区": a city followed by one of its districts. Only this full shape
+# counts as another city's address — 超市, 夜市, 城市 alone are not cities.
+_CITY_DISTRICT = re.compile(r"([\u4e00-\u9fff]{2,3})市[\u4e00-\u9fff]{1,4}?[区县]")
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,17 @@ class AreaInfo:
     parent_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    name: str
+    label: str  # the kinds of place the name is, e.g. "community/street_short"
+    outside: bool
+    district: bool
+    short_street: bool
+    # (street id, weight, community id or 0, by the street's full name)
+    contributions: tuple[tuple[int, float, int, bool], ...]
+
+
 @dataclass(frozen=True)
 class PlacesConfig:
     """``places.yaml``: the names people write that are not area names."""
@@ -65,6 +83,9 @@ class PlacesConfig:
     landmarks: dict[str, str] = field(default_factory=dict)
     # names of districts outside the platform's area
     outside: tuple[str, ...] = ()
+    # the platform's own city, as written before its districts ("杭州"): "X市Y区" with another
+    # X is another city's address
+    city: str = "杭州"
 
 
 @dataclass(frozen=True)
@@ -137,31 +158,52 @@ class Locator:
         for name in places.outside:
             add(name, "outside", 0)
         for name, targets in entries.items():
-            self._automaton.add_word(name, (name, tuple(targets)))
+            self._automaton.add_word(name, self._entry(name, tuple(targets)))
         if entries:
             self._automaton.make_automaton()
         self._empty = not entries
+        self._city = places.city
+
+    def _entry(self, name: str, targets: tuple[tuple[str, int], ...]) -> _Entry:
+        """Everything the decision needs of a name, worked out once when the automaton is built:
+        per street it points at, the weight, the community named (0: none), whether by the
+        street's full name."""
+        kinds = {kind for kind, _ in targets}
+        contributions = []
+        for kind, target in targets:
+            if kind in ("street", "street_short", "landmark"):
+                contributions.append((target, WEIGHTS[kind], 0, kind == "street"))
+            elif kind in ("community", "community_short"):
+                street = self.areas[target].parent_id or 0
+                contributions.append((street, WEIGHTS[kind] / len(targets), target, False))
+        return _Entry(
+            name,
+            "/".join(sorted(kinds)),
+            "outside" in kinds,
+            bool(kinds & {"district", "district_name"}),
+            kinds == {"street_short"},
+            tuple(contributions),
+        )
 
     # ---- finding names ------------------------------------------------------------------------
 
-    def _matches(self, text: str) -> list[tuple[int, str, tuple[tuple[str, int], ...]]]:
+    def _matches(self, text: str) -> list[_Entry]:
         """Non-overlapping names, longest first where they overlap, in text order."""
-        found = [
-            (end - len(name) + 1, end, name, targets)
-            for end, (name, targets) in self._automaton.iter(text)
-        ]
-        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        found = [(end - len(e.name) + 1, end, e) for end, e in self._automaton.iter(text)]
+        if len(found) > 1:
+            found.sort(key=lambda m: (m[0] - m[1], m[0]))
         taken: list[tuple[int, int]] = []
         chosen = []
-        for start, end, name, targets in found:
+        for start, end, entry in found:
             if any(start <= e and s <= end for s, e in taken):
                 continue
-            if _is_part_of_a_word(text, end, targets):
+            # A street's short name followed by 路/街/桥… names a road or a park, not the street.
+            if entry.short_street and end + 1 < len(text) and text[end + 1] in _NOT_A_STREET_AFTER:
                 continue
             taken.append((start, end))
-            chosen.append((start, name, targets))
-        chosen.sort()
-        return chosen
+            chosen.append((start, entry))
+        chosen.sort(key=lambda c: c[0])
+        return [entry for _, entry in chosen]
 
     def placed(self, code: str, how: str = "picked") -> Location:
         """The Location of a known area (picked by a person, or found by coordinates)."""
@@ -180,34 +222,49 @@ class Locator:
     def locate(self, *texts: str | None) -> Location:
         """The place the texts name (an address first, then the complaint text): the evidence of
         all of them together."""
-        joined = " | ".join(normalise(t, limit=500) for t in texts if t)
+        return self.locate_normalised(*(normalise(t, limit=TEXT_CHARS) for t in texts if t))
+
+    def locate_normalised(self, *texts: str) -> Location:
+        """``locate`` of texts already normalised (``text.normalise_many``). The first text (the
+        address) alone when it places a street; otherwise all of them together."""
+        first = texts[0] if texts else ""
+        if first and len(texts) > 1:
+            found = self._locate(first[:TEXT_CHARS])
+            if found.street is not None:
+                return found
+        return self._locate(" | ".join(t[:TEXT_CHARS] for t in texts if t))
+
+    def _locate(self, joined: str) -> Location:
         if not joined or self._empty:
             return Location(unresolved=("没有地址或地名 / no address or place name",))
-        return self._decide(self._matches(joined))
+        others = [m.group(1) for m in _CITY_DISTRICT.finditer(joined) if m.group(1) != self._city]
+        return self._decide(self._matches(joined), [f"{name}市" for name in others])
 
-    def _decide(self, matches: list[tuple[int, str, tuple[tuple[str, int], ...]]]) -> Location:
+    def _decide(self, matches: list[_Entry], others: list[str]) -> Location:
         scores: dict[int, float] = {}
+        named_streets: dict[int, float] = {}  # by their full names only
         communities: dict[int, list[int]] = {}  # street id → community ids named
         allowed: set[int] = set()
-        evidence: list[tuple[str, str]] = []
-        outside: list[str] = []
-        for _, name, targets in matches:
-            kinds = {kind for kind, _ in targets}
-            evidence.append(("/".join(sorted(kinds)), name))
-            if "outside" in kinds:
-                outside.append(name)
-            if kinds & {"district", "district_name"}:
-                allowed |= self._district_streets.get(name, set())
-            for kind, target in targets:
-                if kind in ("street", "street_short", "landmark"):
-                    scores[target] = scores.get(target, 0.0) + WEIGHTS[kind]
-                elif kind in ("community", "community_short"):
-                    street = self.areas[target].parent_id or 0
-                    share = WEIGHTS[kind] / len(targets)
-                    scores[street] = scores.get(street, 0.0) + share
-                    communities.setdefault(street, []).append(target)
-        for street in allowed & set(scores):
+        outside: list[str] = list(others)
+        for entry in matches:
+            if entry.outside:
+                outside.append(entry.name)
+            if entry.district:
+                allowed |= self._district_streets.get(entry.name, set())
+            for street, weight, community, full in entry.contributions:
+                scores[street] = scores.get(street, 0.0) + weight
+                if full:
+                    named_streets[street] = named_streets.get(street, 0.0) + weight
+                if community:
+                    communities.setdefault(street, []).append(community)
+        if outside and not allowed:
+            # A district outside the platform is named and none of ours: only a street's full
+            # name still counts (人民路 of 滨江区 is not the 人民路社区 of ours).
+            scores = dict(named_streets)
+            communities = {}
+        for street in allowed & scores.keys():
             scores[street] += WEIGHTS["district"]
+        evidence = [(e.label, e.name) for e in matches]
         return self._result(scores, communities, allowed, evidence, outside)
 
     def _result(
@@ -249,10 +306,3 @@ class Locator:
         elif street is None:
             unresolved.append("未能确定街道 / street not resolved")
         return Location(district, street, community, tuple(evidence), tuple(unresolved))
-
-
-def _is_part_of_a_word(text: str, end: int, targets: tuple[tuple[str, int], ...]) -> bool:
-    """A street's short name followed by 路/街/桥… names a road or a park, not the street."""
-    if any(kind != "street_short" for kind, _ in targets):
-        return False
-    return end + 1 < len(text) and text[end + 1] in _NOT_A_STREET_AFTER

@@ -28,6 +28,8 @@ class Landmark(_Strict):
 
 
 class PlacesFile(_Strict):
+    # the platform's city as written before its districts: "苏州市姑苏区" is then another city's
+    city: str = Field(default="杭州", min_length=1, max_length=20)
     district_names: list[DistrictName] = []
     landmarks: list[Landmark] = []
     outside: list[str] = []
@@ -37,6 +39,7 @@ class PlacesFile(_Strict):
             district_names={d.name: tuple(d.streets) for d in self.district_names},
             landmarks={m.name: m.street for m in self.landmarks},
             outside=tuple(self.outside),
+            city=self.city,
         )
 
 

@@ -49,9 +49,13 @@ def quality(session: Session, *, since: datetime) -> Quality:
     names = dict(session.execute(select(Category.id, Category.name)).all())
     result = Quality(since=since)
     rows = session.execute(
-        select(Suggestion.category_id, Suggestion.final_category_id, Suggestion.status,
-               Suggestion.model_version, Suggestion.low_confidence)  # fmt: skip
-        .where(Suggestion.decided_at >= since)
+        select(
+            Suggestion.category_id,
+            Suggestion.final_category_id,
+            Suggestion.status,
+            Suggestion.model_version,
+            Suggestion.low_confidence,
+        ).where(Suggestion.decided_at >= since)
     ).all()
     labels: set[str] = set()
     for suggested, final, status, version, low in rows:
@@ -69,9 +73,12 @@ def quality(session: Session, *, since: datetime) -> Quality:
         (a, b, n) for (a, b), n in Counter((a, b) for a, b, _ in result.corrections).most_common(10)
     ]
     result.labels = sorted(labels)
-    result.pending = session.scalar(
-        select(func.count()).select_from(Suggestion).where(
-            Suggestion.status == "pending", Suggestion.created_at >= since
+    result.pending = (
+        session.scalar(
+            select(func.count())
+            .select_from(Suggestion)
+            .where(Suggestion.status == "pending", Suggestion.created_at >= since)
         )
-    ) or 0
+        or 0
+    )
     return result

@@ -202,17 +202,35 @@ def with_coordinates(
 
 
 def suggestion_values(
-    session: Session, complaint_id: int, result: Triage, *, applied: bool, now: datetime
+    session: Session,
+    complaint_id: int,
+    result: Triage,
+    *,
+    applied: bool,
+    now: datetime,
+    given: tuple[int, int | None, int | None] | None = None,
 ) -> dict[str, Any]:
-    """The columns of the suggestion row of a complaint."""
+    """The columns of the suggestion row of a complaint. ``given``: (category id, area id,
+    user id) when the category came with the complaint (typed by the operator, or by the
+    forwarding hotline): that is already a person's decision, confirming or correcting."""
     ids = _ids(session)
     c = result.classification
     area = result.location.area
+    suggested = ids["categories"].get(c.category or "")
+    decision: dict[str, Any] = {"status": "pending"}
+    if given is not None:
+        decision = {
+            "status": "confirmed" if given[0] == suggested else "corrected",
+            "final_category_id": given[0],
+            "final_area_id": given[1] if given[1] is not None else (area.id if area else None),
+            "decided_by_id": given[2],
+            "decided_at": now,
+        }
     return {
         "complaint_id": complaint_id,
         "created_at": now,
         "model_version": c.source[:40],
-        "category_id": ids["categories"].get(c.category or ""),
+        "category_id": suggested,
         "label": (c.label or "")[:100] or None,
         "confidence": c.confidence,
         "low_confidence": c.low_confidence,
@@ -223,7 +241,7 @@ def suggestion_values(
         "unit_id": ids["units"].get(result.route.unit or ""),
         "route": result.route.explanation,
         "applied": applied,
-        "status": "pending",
+        **decision,
     }
 
 
@@ -239,10 +257,17 @@ def _ids(session: Session) -> dict[str, dict[str, int]]:
 
 
 def record(
-    session: Session, complaint: Complaint, result: Triage, *, applied: bool, now: datetime
+    session: Session,
+    complaint: Complaint,
+    result: Triage,
+    *,
+    applied: bool,
+    now: datetime,
+    given: tuple[int, int | None, int | None] | None = None,
 ) -> Suggestion:
     """Keep what triage proposed for ``complaint`` (one row per complaint)."""
-    row = Suggestion(**suggestion_values(session, complaint.id, result, applied=applied, now=now))
+    values = suggestion_values(session, complaint.id, result, applied=applied, now=now, given=given)
+    row = Suggestion(**values)
     session.add(row)
     session.flush()
     return row

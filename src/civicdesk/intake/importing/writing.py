@@ -149,7 +149,12 @@ def write_rows(
             )
         }
         triage_hooks.keep_many(
-            session, [by_case[case_id] for case_id in case_ids], proposals, now=now
+            session,
+            chunk,
+            [by_case[case_id] for case_id in case_ids],
+            proposals,
+            now=now,
+            actor_id=actor_id,
         )
         _insert(
             session,

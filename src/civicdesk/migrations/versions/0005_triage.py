@@ -65,20 +65,65 @@ def upgrade() -> None:
         sa.Column("final_area_id", sa.Integer(), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", _TIME, nullable=True),
-        sa.CheckConstraint("status in ('pending','confirmed','corrected')", name=op.f("ck_triage_suggestions_status")),
-        sa.CheckConstraint("confidence is null or (confidence between 0 and 1)", name=op.f("ck_triage_suggestions_confidence")),
-        sa.ForeignKeyConstraint(["complaint_id"], ["complaints.id"], name=op.f("fk_triage_suggestions_complaint_id_complaints"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_triage_suggestions_category_id_categories"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_triage_suggestions_area_id_areas"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_triage_suggestions_unit_id_units"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["final_category_id"], ["categories.id"], name=op.f("fk_triage_suggestions_final_category_id_categories"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["final_area_id"], ["areas.id"], name=op.f("fk_triage_suggestions_final_area_id_areas"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["decided_by_id"], ["users.id"], name=op.f("fk_triage_suggestions_decided_by_id_users"), ondelete="SET NULL"),
+        sa.CheckConstraint(
+            "status in ('pending','confirmed','corrected')",
+            name=op.f("ck_triage_suggestions_status"),
+        ),
+        sa.CheckConstraint(
+            "confidence is null or (confidence between 0 and 1)",
+            name=op.f("ck_triage_suggestions_confidence"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaints.id"],
+            name=op.f("fk_triage_suggestions_complaint_id_complaints"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_triage_suggestions_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["area_id"],
+            ["areas.id"],
+            name=op.f("fk_triage_suggestions_area_id_areas"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_triage_suggestions_unit_id_units"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["final_category_id"],
+            ["categories.id"],
+            name=op.f("fk_triage_suggestions_final_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["final_area_id"],
+            ["areas.id"],
+            name=op.f("fk_triage_suggestions_final_area_id_areas"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_triage_suggestions_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_triage_suggestions")),
         sa.UniqueConstraint("complaint_id", name=op.f("uq_triage_suggestions_complaint_id")),
     )
-    op.create_index("ix_triage_suggestions_status_decided", "triage_suggestions", ["status", "decided_at"])
-    op.create_index(op.f("ix_triage_suggestions_final_category_id"), "triage_suggestions", ["final_category_id"])
+    op.create_index(
+        "ix_triage_suggestions_status_decided", "triage_suggestions", ["status", "decided_at"]
+    )
+    op.create_index(
+        op.f("ix_triage_suggestions_final_category_id"), "triage_suggestions", ["final_category_id"]
+    )
 
 
 def downgrade() -> None:
