@@ -30,6 +30,7 @@ def main() -> None:
     run("repeats_real_data", "--out", str(RESULTS / "repeats_real.json"))
     run("bench_locate", "--out", str(RESULTS / "locate.json"))
     run("bench_triage", "--out", str(RESULTS / "triage.json"))
+    run("bench_portal", "--pg", PG, "--out", str(RESULTS / "portal.json"))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def test_what_the_operator_gave_is_kept(session, now):
     )
     assert not row.applied
     # A category typed at intake is already a person's decision on the suggestion.
-    assert row.status == "corrected"  # the cold start said 生活噪声 … or nothing: not 无证摊贩
+    assert row.status == "confirmed"  # the keywords (摆摊, 占道摆摊) said 无证摊贩 too
     assert row.final_category_id == result.complaint.category_id
     assert row.decided_at is not None
 

@@ -190,6 +190,8 @@ class Locator:
     def _matches(self, text: str) -> list[_Entry]:
         """Non-overlapping names, longest first where they overlap, in text order."""
         found = [(end - len(e.name) + 1, end, e) for end, e in self._automaton.iter(text)]
+        if len(found) == 1 and not found[0][2].short_street:
+            return [found[0][2]]
         if len(found) > 1:
             found.sort(key=lambda m: (m[0] - m[1], m[0]))
         taken: list[tuple[int, int]] = []
@@ -237,7 +239,11 @@ class Locator:
     def _locate(self, joined: str) -> Location:
         if not joined or self._empty:
             return Location(unresolved=("没有地址或地名 / no address or place name",))
-        others = [m.group(1) for m in _CITY_DISTRICT.finditer(joined) if m.group(1) != self._city]
+        others = (
+            [m.group(1) for m in _CITY_DISTRICT.finditer(joined) if m.group(1) != self._city]
+            if "市" in joined
+            else []
+        )
         return self._decide(self._matches(joined), [f"{name}市" for name in others])
 
     def _decide(self, matches: list[_Entry], others: list[str]) -> Location:

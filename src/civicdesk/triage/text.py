@@ -33,6 +33,7 @@ MAX_CHARS = 2000
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff03\uff0d\u3000]")
 _FOLD_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 _PLANES = 0x30000  # traditional characters all lie below (BMP and the CJK extensions)
+SHORT = 100
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +49,16 @@ def _fold_table() -> tuple[np.ndarray, dict[int, str]]:
     return mask, table
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    return frozenset(chr(k) for k in _fold_table()[1])
+
+
 def _has_traditional(text: str) -> bool:
+    # A short text (an address) is checked character by character; a long one through numpy,
+    # whose fixed cost per call is more than a short text's whole check.
+    if len(text) < SHORT:
+        return not _traditional().isdisjoint(text)
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     mask = _fold_table()[0]
     return bool(mask[np.minimum(points, _PLANES - 1)].any())
