@@ -2,11 +2,11 @@
 
 Issue 3 (triage: classifier, locator, router) was not built when the portal was (its package,
 ``civicdesk.triage``, was still being written alongside). Until it is wired here,
-``triage_hook`` only places the complaint: the street the citizen picked, else a street or community named in
-the address (``org.gazetteer``), else the configured boundaries around the map point. The
-category stays what the citizen chose (or none: the operator classifies it). When issue 3
-lands, its classifier and locator plug in here, and every citizen channel (portal, Open311)
-goes through them, as the operator's channels will through intake.
+``triage_hook`` only places the complaint: the street the citizen picked, else a street or
+community named in the address (``org.gazetteer``), else the configured boundaries around the
+map point. The category stays what the citizen chose (or none: the operator classifies it).
+When issue 3 lands, its classifier and locator plug in here, and every citizen channel (portal,
+Open311) goes through them, as the operator's channels will through intake.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ import numpy as np
 # unbounded text must not make one request slow.
 MAX_CHARS = 2000
 # Full-width digits, letters and the signs of addresses (１２号, Ａ座, ３－２, ＃) and the
-# ideographic space. Full-width punctuation (，。！) is left as it is: it means the same in training and in
-# use, and folding it would cost a substitution per comma.
+# ideographic space. Full-width punctuation (，。！) is left as it is: it means the same in
+# training and in use, and folding it would cost a substitution per comma.
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff03\uff0d\u3000]")
 _FOLD_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 _PLANES = 0x30000  # traditional characters all lie below (BMP and the CJK extensions)
