@@ -41,7 +41,7 @@ from civicdesk.db import make_engine, session_factory, sync_id_sequences
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.org.models import Unit
 from civicdesk.supervision import rules
-from civicdesk.supervision.models import Notice
+from civicdesk.supervision.models import CaseMarks, Notice
 from civicdesk.supervision.sweep import DayCache, clock_of
 from civicdesk.supervision.tasks import run_sweep
 from civicdesk.taxonomy.models import Category
@@ -179,24 +179,18 @@ def reset_supervision(session: Session) -> None:
     session.execute(delete(OutboxMessage))
     session.execute(delete(CaseEvent).where(CaseEvent.action.in_(SYSTEM_ACTIONS)))
     session.execute(delete(Notice))
+    session.execute(delete(CaseMarks))
     session.execute(
         update(Case)
         .where(Case.status.in_([s.value for s, _ in OPEN_MIX]))
-        .values(
-            warned_due_at=None,
-            overdue_due_at=None,
-            next_check_at=None,
-            complaints_seen=0,
-            escalation_level=0,
-            urge_count=0,
-            supervise_count=0,
-        )
+        .values(escalation_level=0, urge_count=0, supervise_count=0)
     )
 
 
 def naive(engine: Engine, now: datetime) -> tuple[float, int, int]:
-    """Load every open case and every notice already issued, run the rules over each case in
-    Python; (seconds, cases loaded, new notices due) — the count must equal the sweep's."""
+    """Load every open case (with its marks) and every notice already issued, run the rules
+    over each case in Python; (seconds, cases loaded, new notices due) — the count must equal
+    the sweep's."""
     started = time.perf_counter()
     with session_factory(engine)() as session:
         calendar = DayCache(work_calendar(session))
@@ -205,11 +199,11 @@ def naive(engine: Engine, now: datetime) -> tuple[float, int, int]:
         issued = set(session.execute(select(Notice.case_id, Notice.rule, Notice.occasion_at)))
         opened = [s.value for s, _ in OPEN_MIX]
         new = count = 0
+        marks = {m.case_id: m for m in session.scalars(select(CaseMarks))}
         for case in session.scalars(select(Case).where(Case.status.in_(opened))):
             count += 1
-            result = rules.evaluate(
-                clock_of(case), now=now, policy=policy, calendar=calendar, bounds=bounds
-            )
+            clock = clock_of(case, marks.get(case.id))
+            result = rules.evaluate(clock, now=now, policy=policy, calendar=calendar, bounds=bounds)
             new += sum((case.id, n.rule, n.occasion_at) not in issued for n in result.notices)
     return time.perf_counter() - started, count, new
 

@@ -31,6 +31,7 @@ def main() -> None:
     run("bench_locate", "--out", str(RESULTS / "locate.json"))
     run("bench_triage", "--out", str(RESULTS / "triage.json"))
     run("bench_portal", "--pg", PG, "--out", str(RESULTS / "portal.json"))
+    run("bench_assessment", "--out", str(RESULTS / "assessment.json"))
 
 
 if __name__ == "__main__":

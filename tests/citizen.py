@@ -76,13 +76,25 @@ def portal_csrf(client: TestClient, path: str = "/portal") -> str:
     return csrf_of(response.text)
 
 
+def drain(client: TestClient) -> Any:
+    """Run the inbox drain (intake of what the public side accepted), as the worker would."""
+    from civicdesk.portal.inbox import DrainConfig
+    from civicdesk.portal.inbox import drain as run_drain
+
+    state = client.app.state  # type: ignore[attr-defined]
+    config = DrainConfig.of(state.settings)
+    return run_drain(state.sessionmaker, now=state.clock.now, config=config)
+
+
 def submit(
     client: TestClient,
     *,
     photos: list[tuple[str, bytes, str]] | None = None,
     csrf: str | None = None,
+    intake: bool = True,
     **fields: str,
 ) -> Any:
+    """Post the portal form; ``intake`` (default): then drain the inbox, so the case exists."""
     data = {
         "text": "文三路100号门口每天晚上有人占道摆摊，影响通行",
         "phone": PHONE,
@@ -91,7 +103,10 @@ def submit(
     }
     data["csrf"] = csrf if csrf is not None else portal_csrf(client)
     files = [("photos", photo) for photo in photos or []]
-    return client.post("/portal/submit", data=data, files=files or None)
+    response = client.post("/portal/submit", data=data, files=files or None)
+    if intake:
+        drain(client)
+    return response
 
 
 def token_of(response: Any) -> str:

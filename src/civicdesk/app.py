@@ -56,7 +56,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             check_active(session)
     except DBAPIError:  # not migrated yet: requests will say so; nothing to check
         pass
-    yield
+    from civicdesk.portal.inbox import start_server_drain
+
+    drain = start_server_drain(app)  # CIVICDESK_PORTAL_DRAIN_SECONDS > 0 (docs/portal.md)
+    try:
+        yield
+    finally:
+        if drain is not None:
+            drain.close()
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -75,6 +82,9 @@ def _include_routers(app: FastAPI) -> None:
     from civicdesk.triage import api as triage_api
     from civicdesk.triage import pages as triage_pages
 
+    # The citizen side first: its public POSTs are the hot paths, and routes are matched in
+    # order (no path of theirs overlaps another router's).
+    _include_citizen_side(app)
     for module in (
         accounts_api,
         accounts_pages,
@@ -92,12 +102,37 @@ def _include_routers(app: FastAPI) -> None:
         triage_pages,
     ):
         app.include_router(module.router)
-    _include_citizen_side(app)
     try:
         from civicdesk.reports import pages as report_pages
     except ImportError:  # pragma: no cover - reports pages arrive with the reports module
         return
     app.include_router(report_pages.router)
+    _include_assessment_reports(app)
+    _include_assessment_schemes(app)
+    _include_assessment_engine(app)
+
+
+def _include_assessment_engine(app: FastAPI) -> None:
+    """The measures engine's drill-down: the complaints behind any figure (issue 6)."""
+    from civicdesk.assessment import drill_web
+
+    app.include_router(drill_web.router)
+
+
+def _include_assessment_schemes(app: FastAPI) -> None:
+    """Schemes and scores, publication, appeals (申诉/核减), street-order inspections (issue 6)."""
+    from civicdesk.assessment import api_schemes, appeal_pages, inspection_pages, scheme_pages
+
+    for module in (api_schemes, scheme_pages, appeal_pages, inspection_pages):
+        app.include_router(module.router)
+
+
+def _include_assessment_reports(app: FastAPI) -> None:
+    """The dashboard, the assessment report (HTML, Excel, PDF) and hot spots (issue 6)."""
+    from civicdesk.assessment import dashboard_pages, hotspot_pages
+
+    for module in (dashboard_pages, hotspot_pages):
+        app.include_router(module.router)
 
 
 def _include_citizen_side(app: FastAPI) -> None:

@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 
 from civicdesk.accounts.cli import app as users_app
+from civicdesk.assessment.cli import app as assessment_app
+from civicdesk.assessment.report_cli import hotspots_app
 from civicdesk.config.cli import app as config_app
 from civicdesk.config.cli import calendar_app
 from civicdesk.demo.cli import app as demo_app
@@ -37,6 +39,8 @@ app.add_typer(repeats_app, name="repeats", help="Repeat complaints and duplicate
 app.add_typer(supervision_app, name="supervision", help="Deadlines, urging, graded supervision.")
 app.add_typer(outbox_app, name="outbox", help="Notifications waiting to be sent.")
 app.add_typer(triage_app, name="triage", help="Classification, location and routing.")
+app.add_typer(hotspots_app, name="hotspots", help="Hot spots: spikes and alerts to the centre.")
+app.add_typer(assessment_app, name="assessment", help="Assessment measures (考核指标).")
 app.command("import")(import_command)
 app.command("worker")(worker_command)
 console = Console()

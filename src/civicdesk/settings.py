@@ -48,10 +48,20 @@ class Settings(BaseSettings):
     # The repeat check on citizen submissions (on; off only to measure it, or in a flood:
     # complaints recorded while it is off are not indexed for later repeat detection).
     portal_repeat_check: bool = True
+    # The inbox drain (docs/portal.md, "Inbox"): a server drains it itself every this many
+    # seconds when > 0 (single-process deployments, the demo); 0: `civicdesk worker` does.
+    portal_drain_seconds: float = Field(default=0.0, ge=0)
+    # Inbox rows per drain transaction at most (a batch is also cut after 30 ms of writing on
+    # SQLite; one row per transaction on PostgreSQL: portal.inbox.DrainConfig).
+    portal_drain_batch: int = Field(default=50, ge=1, le=1000)
     # Map tiles for the location picker, e.g. https://tiles.example.cn/{z}/{x}/{y}.png (none
     # are reachable offline) and the boundaries to draw when there are no tiles (GeoJSON).
     map_tile_url: str | None = None
     map_boundaries: Path | None = None
+    # The DuckDB copy of the assessment facts (`civicdesk assessment refresh --path …`): when
+    # set, the dashboard's trend, area and category figures come from it (fast at millions of
+    # complaints, as of its refresh, shown on the page); unset, from the live tables.
+    analytics_duckdb: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -24,7 +24,7 @@ from civicdesk.clock import SHANGHAI, to_local
 from civicdesk.config.loader import load_config
 from civicdesk.config.service import units_covering, work_calendar
 from civicdesk.core.calendar import WorkCalendar
-from civicdesk.core.workflow import ACTION_ROLES, CLOCKED_STATUSES, TRANSITIONS, CaseAction
+from civicdesk.core.workflow import ACTION_ROLES, TRANSITIONS, CaseAction
 from civicdesk.core.workflow import CaseStatus as S
 from civicdesk.db import make_engine
 from civicdesk.demo.calendar_fast import FastCalendar, day_number
@@ -41,10 +41,12 @@ from civicdesk.migrate import upgrade
 from civicdesk.org.models import Area, Unit
 from civicdesk.reports.narrative import narrative
 from civicdesk.reports.summary import summary
+from civicdesk.supervision.models import Notice
 from civicdesk.taxonomy.models import Category
 
 SEED, YEAR, TODAY, SCALE = 7, 2026, date(2026, 10, 1), 0.02
 CJK = re.compile(r"[\u4e00-\u9fff]")
+SUPERVISED = (S.dispatched, S.accepted, S.handled, S.suspended)
 
 
 @dataclass
@@ -256,11 +258,17 @@ def test_case_rows_agree_with_their_histories(history: History) -> None:
     counts = Counter(c.case_id for c in history.complaints)
     for case in history.cases.values():
         assert case.complaint_count == counts[case.id]
-        assert (case.due_at is not None) == (case.status in CLOCKED_STATUSES)
+        # As cases.service leaves them: the step's deadline while the unit owes a step, the
+        # answer's deadline after its result (答复), the review day's opening while 挂账.
+        assert (case.due_at is not None) == (case.status in SUPERVISED)
         if case.status == S.dispatched:
             assert case.due_at == case.accept_due_at
         if case.status == S.accepted:
             assert case.due_at == case.handle_due_at
+        if case.status == S.handled:
+            assert case.due_at == case.reply_due_at and case.reply_due_at > case.handled_at
+        if case.status == S.suspended:
+            assert case.review_on is not None and to_local(case.due_at).date() == case.review_on
         if case.status == S.closed:
             assert (
                 case.closed_at
@@ -275,6 +283,62 @@ def test_case_rows_agree_with_their_histories(history: History) -> None:
         assert case.rework_count == actions["rework"]
         assert case.urge_count == actions["urge"]
         assert case.extension_count == actions["approve_extension"]
+        assert case.extension_refused_count == actions["refuse_extension"]
+        assert case.supervise_count == actions["supervise"]
+        assert case.escalation_level == (1 if actions["escalate"] else 0)
+        assert (case.grade == "key") == (actions["set_grade"] > 0)
+        last = {e.action: e for e in history.events[case.id]}
+        accepted = last.get("accept")
+        assert case.accepted_late == (accepted.data["late"] if accepted else None)
+        replied = last.get("reply")
+        if case.status in (S.handled, S.closed):
+            assert replied is not None and case.handled_late == replied.data["late"]
+        if case.status == S.closed:
+            assert case.close_outcome == ("fixed" if case.solved else "not_fixed")
+        else:
+            assert case.close_outcome is None
+
+
+def test_supervision_notices_agree_with_the_history(history: History) -> None:
+    """Each urge, supervision, 超期 and 升级督办 in the history is one notice; the sweep's have
+    its (case, rule, occasion) key and go up the unit chain; older ones were read."""
+    session = history.session
+    notices = {
+        n.id: n
+        for n in session.scalars(select(Notice).where(Notice.case_id.in_(list(history.cases))))
+    }
+    units = {u.id: u for u in session.scalars(select(Unit))}
+    by_case: Counter[tuple[int, str]] = Counter((n.case_id, n.kind) for n in notices.values())
+    kinds = {"urge": "urge", "supervise": "supervise", "mark_overdue": "overdue"}
+    kinds["escalate"] = "escalate"
+    seen: Counter[str] = Counter()
+    for case_id, events in history.events.items():
+        actions = Counter(e.action for e in events)
+        for action, kind in kinds.items():
+            assert by_case[(case_id, kind)] == actions[action], (case_id, action)
+        for event in events:
+            if event.action not in ("mark_overdue", "escalate"):
+                continue
+            notice = notices[event.data["notice"]]
+            assert notice.rule == event.data["rule"] and event.actor_id is None
+            assert notice.occasion_at == notice.due_at and notice.issued_at == event.at
+            assert event.unit_id == notice.unit_id
+            handling = units[notice.handling_unit_id]
+            if event.action == "escalate":
+                assert notice.unit_id == handling.parent_id and notice.level == 1
+                assert "升级督办" in notice.text and handling.name in notice.text
+            else:
+                assert notice.unit_id == handling.id and "已超过" in notice.text
+            seen[event.action] += 1
+    assert seen["mark_overdue"] > seen["escalate"] > 0
+    manual = [n for n in notices.values() if n.rule == "manual"]
+    assert manual and all(n.issued_by_id and n.occasion_at is None for n in manual)
+    assert all(n.text.startswith(("【催办】", "【督办】")) for n in manual)
+    end = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=SHANGHAI)
+    for n in notices.values():
+        assert (n.read_at is not None) == (n.issued_at < end - timedelta(days=1))
+    graded = [c for c in history.cases.values() if c.grade]
+    assert graded and all(c.grade_set_at and c.complaint_count >= 3 for c in graded)
 
 
 def test_deadlines_come_from_the_working_day_calendar(history: History) -> None:
@@ -400,7 +464,7 @@ def test_hot_spot_mix_puts_parking_noise_vendors_and_shopfronts_first(history: H
 
 def test_demo_logins(history: History) -> None:
     session = history.session
-    assert history.stats.logins == ["admin", "operator", "dispatcher", "leader", "xixi"]
+    assert history.stats.logins == ["admin", "operator", "dispatcher", "leader", "xixi", "bureau"]
     xixi = authenticate(session, username="xixi", password=DEMO_PASSWORD)
     assert xixi is not None and xixi.role == "unit_staff"
     street = session.scalar(select(Area).where(Area.name == "西溪街道"))
@@ -415,11 +479,16 @@ def test_demo_logins(history: History) -> None:
 
 def test_every_receiving_unit_has_an_on_duty_login(history: History) -> None:
     session = history.session
-    received = {e.unit_id for events in history.events.values() for e in events if e.unit_id}
+    received = {
+        e.unit_id
+        for events in history.events.values()
+        for e in events
+        if e.unit_id and e.action != "escalate"  # an escalation names the unit above
+    }
     staff = {
         u.unit_id: u
         for u in session.scalars(select(User).where(User.role == "unit_staff"))
-        if u.username != "xixi"
+        if u.username not in ("xixi", "bureau")
     }
     assert received <= set(staff)
     assert history.stats.unit_logins == len(staff)

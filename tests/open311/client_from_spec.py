@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import httpx
 
@@ -65,9 +66,14 @@ def post_request(client: httpx.Client, api_key: str, service: dict) -> dict:
 def resolve(client: httpx.Client, answer: dict) -> str:
     if answer.get("service_request_id"):
         return str(answer["service_request_id"])
-    tokens = get_list(client, f"/tokens/{answer['token']}.json")
-    expect(bool(tokens) and tokens[0].get("service_request_id"), "token not processed")
-    return str(tokens[0]["service_request_id"])
+    # GeoReport: a token is answered with the id once the request has been processed.
+    for _ in range(100):
+        tokens = get_list(client, f"/tokens/{answer['token']}.json")
+        if tokens and tokens[0].get("service_request_id"):
+            return str(tokens[0]["service_request_id"])
+        time.sleep(0.1)
+    expect(False, "token not processed within 10 s")
+    return ""
 
 
 def run(base_url: str, api_key: str) -> dict:

@@ -7,13 +7,14 @@ from datetime import timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civicdesk.cases.service import perform
 from civicdesk.core.workflow import CaseAction as A
 from civicdesk.intake.models import Channel, Complaint
 from civicdesk.open311 import keys
 from tests import builders as b
+from tests.citizen import drain
 from tests.open311.georeport import validate
 
 V2 = "/open311/v2"
@@ -39,6 +40,13 @@ def post(client, key, **fields):  # type: ignore[no-untyped-def]
         **fields,
     }
     return client.post(f"{V2}/requests.json", data={k: v for k, v in data.items() if v is not None})
+
+
+def posted_number(client, key, **fields) -> str:  # type: ignore[no-untyped-def]
+    """POST, let the drain run intake (as the worker does), then the id from the token."""
+    token = post(client, key, **fields).json()[0]["token"]
+    drain(client)
+    return client.get(f"{V2}/tokens/{token}.json").json()[0]["service_request_id"]
 
 
 def test_discovery(client):
@@ -86,9 +94,18 @@ def test_post_then_read_back(client, session, api_key):
     assert response.status_code == 201, response.text
     answer = response.json()
     # No schema covers the POST answer: the specification's fields, in a one-element array.
+    # A new request is answered with a token (GeoReport allows it): intake runs in the drain.
     assert isinstance(answer, list) and len(answer) == 1
-    assert set(answer[0]) == {"service_request_id", "token", "service_notice", "account_id"}
-    number, token = answer[0]["service_request_id"], answer[0]["token"]
+    assert set(answer[0]) == {"token", "service_notice", "account_id"}
+    token = answer[0]["token"]
+    assert "受理编号" in answer[0]["service_notice"]
+    waiting = client.get(f"{V2}/tokens/{token}.json")
+    assert waiting.json() == [{"service_request_id": None, "token": token}]
+    before = session.scalar(select(func.count()).select_from(Complaint))
+    assert drain(client).done == 1
+    assert session.scalar(select(func.count()).select_from(Complaint)) == before + 1
+    number = client.get(f"{V2}/tokens/{token}.json").json()[0]["service_request_id"]
+    assert number and number.startswith("HZ")
     complaint = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
     assert session.get(Channel, complaint.channel_id).code == "app"
     assert (
@@ -108,15 +125,18 @@ def test_post_then_read_back(client, session, api_key):
     for personal in ("13811112222", "张小明", "zhang@example.com"):
         assert personal not in text
     assert "138****2222" in record["description"]
-    assert client.get(f"{V2}/tokens/{token}.json").json() == [
-        {"service_request_id": number, "token": token}
-    ]
     again = post(client, api_key)
+    # The same request again: its id (known now), and a fresh token; the old one is void.
     assert again.status_code == 200 and again.json()[0]["service_request_id"] == number
+    fresh = again.json()[0]["token"]
+    assert client.get(f"{V2}/tokens/{fresh}.json").json() == [
+        {"service_request_id": number, "token": fresh}
+    ]
+    assert client.get(f"{V2}/tokens/{token}.json").status_code == 404
 
 
 def test_statuses_follow_the_lifecycle(client, session, now, api_key):
-    number = post(client, api_key).json()[0]["service_request_id"]
+    number = posted_number(client, api_key)
     case = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
     from civicdesk.cases.models import Case
 
@@ -146,9 +166,7 @@ def test_statuses_follow_the_lifecycle(client, session, now, api_key):
 
 def test_requests_filters_and_paging(client, session, now, api_key):
     numbers = [
-        post(client, api_key, description=f"第{i}个问题", service_code=code).json()[0][
-            "service_request_id"
-        ]
+        posted_number(client, api_key, description=f"第{i}个问题", service_code=code)
         for i, code in enumerate(["living_noise", "street_vendor", "street_vendor"])
     ]
     everything = client.get(f"{V2}/requests.json").json()

@@ -40,7 +40,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(make_settings(url, folder / "media"), engine=engine)
+    # The server drains its own inbox (no worker here), as a single-process deployment does.
+    settings = make_settings(url, folder / "media", portal_drain_seconds=0.1)
+    app = create_app(settings, engine=engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -15,14 +15,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from civicdesk.cases.models import Case
 from civicdesk.clock import FixedClock
 from civicdesk.config.loader import load_config
 from civicdesk.config.models import Policy
 from civicdesk.db import make_engine
 from civicdesk.migrate import upgrade
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.supervision.models import Notice
+from civicdesk.supervision.models import CaseMarks, Notice
 from civicdesk.worker import run
 from tests import builders as b
 from tests.supervision.conftest import dispatched
@@ -133,4 +132,4 @@ def test_a_broken_rule_file_stops_the_worker_at_start_up(db):
     assert "supervision.yaml" in done.stderr and "level" in done.stderr
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Notice)) == 0
-        assert session.scalar(select(Case.overdue_due_at)) is None
+        assert session.scalar(select(CaseMarks.overdue_due_at)) is None

@@ -30,7 +30,9 @@ def test_city_task_beats_the_baseline_in_cross_validation():
     )
     ours = evaluation.report(data.labels, predicted["model"], remit=remit)
     base = evaluation.report(data.labels, predicted["baseline"], remit=remit)
-    # Figures of docs/benchmarks.md (seed 0): 0.717 / 0.862 against 0.693 / 0.837.
+    # Figures of docs/benchmarks.md (seed 0): 0.754 / 0.878 against 0.693 / 0.837; the
+    # method before the body was cut at 150 characters gave 0.718 / 0.860.
     assert ours["macro_f1_enough"] > base["macro_f1_enough"]
     assert ours["remit_f1"] > base["remit_f1"]
-    assert ours["remit_f1"] > 0.85
+    assert ours["macro_f1_enough"] > 0.73
+    assert ours["remit_f1"] > 0.86

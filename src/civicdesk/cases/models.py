@@ -63,6 +63,10 @@ class Case(Base):
     handled_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     # Deadlines are stored when work is assigned, never recomputed on read.
+    # 立案: set when the case opens; 派遣: set when it is filed (null: no limit configured, or
+    # a row written before the deadlines were stored).
+    file_due_at: Mapped[datetime | None]
+    dispatch_due_at: Mapped[datetime | None]
     accept_due_at: Mapped[datetime | None]
     handle_due_at: Mapped[datetime | None]
     # The deadline of the step the case is waiting on now (null when nobody owes a step).
@@ -99,13 +103,9 @@ class Case(Base):
     departments_involved: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     long_standing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     needs_demolition: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The sweep's marks: the deadline (due_at) each was set for, so a new deadline needs no reset.
-    warned_due_at: Mapped[datetime | None]
-    overdue_due_at: Mapped[datetime | None]
-    # When the sweep must look again (urging thresholds, reports); its own bookkeeping.
-    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
-    next_report_at: Mapped[datetime | None]
-    complaints_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The sweep's own bookkeeping (临期/超期 marks, when to look again, the next report) is in
+    # supervision.models.CaseMarks, a narrow side table. The escalation level stays here: the
+    # board and the case page show it.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # What the assessment reads: counts and late flags of each step.
     supervise_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

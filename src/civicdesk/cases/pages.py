@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.policy import scoped_unit_id
+from civicdesk.assessment import appeal_pages
 from civicdesk.cases import presenter, service
 from civicdesk.cases.repository import CaseFilter, list_cases
 from civicdesk.config.service import units_covering
@@ -171,6 +172,7 @@ def _render_case(
         "repeat_panel": None if user.role == Role.unit_staff else repeat_pages.case_panel(db, case),
         **supervision_pages.case_extras(db, case, names, now),
         **triage_pages.case_extras(db, case, user),
+        **appeal_pages.case_extras(db, case),
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 

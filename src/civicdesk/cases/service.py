@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import history, returns
+from civicdesk.cases import deadlines, history, returns
 from civicdesk.cases.models import Case
 from civicdesk.clock import SHANGHAI, to_local
 from civicdesk.core.calendar import CalendarUnknownYear, WorkCalendar
@@ -149,8 +149,16 @@ def _file(ctx: ActionContext) -> dict[str, Any]:
     category = _category(ctx)
     if not category.in_remit:
         raise InvalidInput(f"“{category.name}”不属于城管事项，请作不予立案处理", field="category")
-    ctx.case.filed_at = ctx.now
-    return {"category": category.code}
+    case = ctx.case
+    case.filed_at = ctx.now
+    # 派遣 is due this long after filing (stored now, like the units' deadlines).
+    case.dispatch_due_at = deadlines.dispatch_due(
+        ctx.session, category, case.grade, ctx.calendar, ctx.now
+    )
+    extra: dict[str, Any] = {"category": category.code}
+    if case.dispatch_due_at is not None:
+        extra["dispatch_due_at"] = case.dispatch_due_at.isoformat()
+    return extra
 
 
 def _not_file(ctx: ActionContext) -> None:
@@ -198,6 +206,13 @@ def _return(ctx: ActionContext) -> dict[str, Any]:
     case.returned_by_unit_id = returning_unit
     case.unit_id = None
     case.due_at = None
+    # Back with the centre: dispatching it again is a new dispatch step with its own limit (a
+    # misrouting shows in 回退率/派遣准确率, not a second time as a late dispatch).
+    category = ctx.session.get(Category, case.category_id) if case.category_id else None
+    if category is not None:
+        case.dispatch_due_at = deadlines.dispatch_due(
+            ctx.session, category, case.grade, ctx.calendar, ctx.now
+        )
     return {"unit_id": returning_unit}
 
 

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "channels": "渠道 channels",
     "calendar": "日历 calendar",
     "policies": "规则 rules",
+    "schemes": "考核方案 schemes",
 }
 WEEKDAYS = "一二三四五六日"
 

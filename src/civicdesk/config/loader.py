@@ -47,7 +47,16 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "channels": ChannelsFile,
 }
 OPTIONAL_FILES = ("calendar",)
-KINDS = ("settings", "areas", "units", "categories", "channels", "calendar", "policies")
+KINDS = (
+    "settings",
+    "areas",
+    "units",
+    "categories",
+    "channels",
+    "calendar",
+    "policies",
+    "schemes",
+)
 
 
 # ---- what the loader reports --------------------------------------------------------------
@@ -349,9 +358,23 @@ def load_config(session: Session, source: str | Path) -> LoadSummary:
     )
     rows = [{"name": name, "document": doc} for name, doc in config.policies.items()]
     _sync_flat(session, Policy, "name", rows, summary["policies"])
+    _sync_schemes(session, config, summary["schemes"])
     policies.forget(session)
     session.flush()
     return summary
+
+
+def _sync_schemes(session: Session, config: Configuration, summary: KindSummary) -> None:
+    """Assessment schemes are stored as immutable versions (assessment.schemes)."""
+    from civicdesk.assessment.schemes import store_schemes
+    from civicdesk.clock import SystemClock
+
+    summary.created, summary.unchanged, summary.kept = store_schemes(
+        session,
+        config.policies.get("assessment"),
+        source=f"{config.directory.name}/assessment.yaml",
+        now=SystemClock().now(),
+    )
 
 
 def _apply(row: Any, values: dict[str, Any]) -> bool:

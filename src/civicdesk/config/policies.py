@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicdesk.assessment import schemes as assessment
 from civicdesk.config.models import Policy
 from civicdesk.config.schemas import Problems, dotted, find_file, parse_file
 from civicdesk.errors import ConfigurationError
@@ -47,8 +48,10 @@ SCHEMAS: dict[str, tuple[type[BaseModel], CrossCheck]] = {
     # Triage (issue 3): routing rules and the names of places; these two also check areas.
     "routing": (router.RoutingFile, router.cross_check),
     "places": (places.PlacesFile, places.cross_check),
+    # Assessment schemes (issue 6): also stored as versions, see assessment.schemes.
+    "assessment": (assessment.AssessmentFile, assessment.cross_check),
 }
-_CHECK_AREAS = frozenset({"routing", "places"})
+_CHECK_AREAS = frozenset({"routing", "places", "assessment"})
 
 
 def cross_check(

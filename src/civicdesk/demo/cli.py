@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -14,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from civicdesk.clock import SystemClock, to_local
 from civicdesk.demo.generator import DEMO_PASSWORD, HistoryStats, PeriodFigures, generate_history
+from civicdesk.demo.logins import BUREAU_LOGIN, NAMED
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -33,6 +41,10 @@ TODAY = typer.Option(
 # The unit code of 西溪中队 in the Hangzhou configuration (any squadron's code works the same).
 UNIT_LOGIN_EXAMPLE = "sq-330106004"
 SCALE = typer.Option(1.0, min=0.001, max=1.0, help="Fraction of the full volumes (for trials).")
+# The worker beside the demo server: its command, where it logs, how long it may take to stop.
+WORKER_COMMAND = (sys.executable, "-m", "civicdesk.cli", "worker")
+WORKER_LOG = Path("civicdesk-worker.log")
+WORKER_STOP_SECONDS = 30.0
 
 
 def default_year(today: date) -> int:
@@ -80,8 +92,13 @@ def run(
     year: int | None = YEAR,
     today: str | None = TODAY,
     scale: float = SCALE,
+    worker: bool = typer.Option(
+        True, help="Run the background worker (sweep and outbox) beside the server."
+    ),
+    worker_log: Path = typer.Option(WORKER_LOG, help="Where the worker writes its log."),
 ) -> None:
-    """Generate the demo history if the database has none, then serve the web application."""
+    """Generate the demo history if the database has none, then serve the web application
+    with the background worker (``civicdesk worker``) beside it, on the same database."""
     import uvicorn
 
     from civicdesk.app import create_app
@@ -93,8 +110,117 @@ def run(
     settings = get_settings()
     chosen_port = port or settings.port
     console.print(f"\n[bold]打开 / open[/bold]  http://127.0.0.1:{chosen_port}/")
-    _print_logins(["admin", "operator", "dispatcher", "leader", "xixi"])
-    uvicorn.run(create_app(), host=settings.host, port=chosen_port)
+    _print_logins([*(name for name, _, _ in NAMED), "xixi", BUREAU_LOGIN])
+    _print_open311_key()
+
+    def serve() -> None:
+        uvicorn.run(create_app(), host=settings.host, port=chosen_port)
+
+    serve_with_worker(serve, settings.database_url, worker_log, worker=worker)
+
+
+def _print_open311_key() -> None:
+    """A fresh Open311 API key named "demo" (the previous demo key is replaced: only its hash
+    is stored, so it cannot be shown again), for trying POST /open311/v2/requests.json."""
+    from sqlalchemy.exc import DBAPIError
+
+    from civicdesk.db import get_engine, unit_of_work
+    from civicdesk.open311.keys import create_demo_key
+
+    try:
+        with unit_of_work(get_engine()) as session:
+            key = create_demo_key(session, now=SystemClock().now())
+    except DBAPIError as exc:  # e.g. a database not migrated: the server will say so
+        console.print(f"[yellow]未能创建 Open311 演示密钥 / no Open311 key: {exc.orig}[/yellow]")
+        return
+    console.print(f"Open311 API 密钥 / key: [bold]{key}[/bold]  (/open311/v2/discovery.json)")
+
+
+class ServerStopped(Exception):
+    """SIGINT (Ctrl-C) or SIGTERM reached the demo process."""
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    raise ServerStopped(signum)
+
+
+def serve_with_worker(
+    serve: Callable[[], None],
+    database_url: str,
+    log_path: Path,
+    *,
+    worker: bool = True,
+    command: tuple[str, ...] | None = None,
+) -> None:
+    """Run ``serve`` (the web server) with the worker beside it; when the server stops — by
+    itself, on Ctrl-C or on SIGTERM — the worker is sent SIGTERM and waited for. uvicorn shuts
+    down gracefully on either signal and then raises it again against the handlers it found,
+    so these handlers turn it into ``ServerStopped`` and the worker is stopped (a default
+    SIGTERM handler would end the process and leave the worker running)."""
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _stopped) for sig in handled}
+    try:
+        with worker_beside(database_url, log_path, command) if worker else _nothing():
+            try:
+                serve()
+            except ServerStopped:
+                console.print("服务已停止 / server stopped")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def start_worker(
+    database_url: str, log_path: Path, command: tuple[str, ...] | None = None
+) -> subprocess.Popen[bytes]:
+    """The worker as a child process on ``database_url``, its output appended to ``log_path``.
+    In a session of its own, so that Ctrl-C in the terminal reaches the server only: the
+    server stops first, then the worker is sent SIGTERM (``stop_worker``)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command or WORKER_COMMAND,
+            env={**os.environ, "CIVICDESK_DATABASE_URL": database_url},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_worker(process: subprocess.Popen[bytes], timeout: float = WORKER_STOP_SECONDS) -> int:
+    """SIGTERM (the worker finishes its pass and exits 0); killed if it has not stopped within
+    ``timeout`` seconds. Its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+@contextmanager
+def worker_beside(
+    database_url: str, log_path: Path, command: tuple[str, ...] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The worker runs while the block runs, and is stopped however the block ends."""
+    process = start_worker(database_url, log_path, command)
+    console.print(
+        f"后台任务已启动（进程 {process.pid}），日志写入 {log_path.resolve()} / "
+        f"worker started (pid {process.pid}), logging to {log_path.resolve()}"
+    )
+    try:
+        yield process
+    finally:
+        status = stop_worker(process)
+        console.print(f"后台任务已停止 / worker stopped (exit status {status})")
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
 
 
 def _generate_if_empty(seed: int, year: int, today: date, scale: float) -> HistoryStats | None:

@@ -108,6 +108,7 @@ def generate_history(
         actors=actors,
     )
     total = (span.end - span.first) + len(rows.cases) + len(rows.complaints) + len(rows.events)
+    total += len(rows.notices)
     write_rows(session, rows, lambda advance, label: tick(advance, total, label))
     return _stats(span, complaints, rows, actors)
 

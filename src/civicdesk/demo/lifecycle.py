@@ -26,6 +26,8 @@ from civicdesk.demo.reference import Reference
 from civicdesk.demo.shape import EXTENSION_SHARE, SATISFACTION, STREET_OFFICE_SHARE, YearPlan
 from civicdesk.org.models import UnitKind
 
+Urge = tuple[int, str]  # when, the dispatcher's note
+
 
 class CasePlanner:
     def __init__(
@@ -149,29 +151,52 @@ class CasePlanner:
                 "accept_due_at": self.accept_due,
                 "handle_due_at": self.handle_due,
                 "due_at": self.accept_due,
+                "accepted_late": None,
+                "handled_late": None,
             },
         )
 
     def accept(self, t: int) -> int:
         """Signed for within the limit, or late (and maybe urged first)."""
         rng, cal = self.rng, self.cal
+        urges: list[Urge] = []
         if rng.random() < self.rates.late_accept:
             accepted = cal.add_hours(self.accept_due, rng.uniform(0.3, 12))
             urge = cal.add_hours(self.accept_due, rng.uniform(0.05, 0.25))
             if urge < accepted and rng.random() < 0.5:
-                note = "已超过签收时限，请尽快签收。"
-                self.add(urge, A.urge, S.dispatched, "dispatcher", inc="urge_count", note=note)
+                urges.append((urge, "已超过签收时限，请尽快签收。"))
         else:
             accepted = cal.add_hours(t, rng.uniform(0.05, 0.9) * self.cat.accept_hours)
         accepted = max(accepted, t + MINUTE)
+        self.while_late(self.accept_due, accepted, S.dispatched, urges)
+        late = accepted > self.accept_due
         return self.add(
             accepted,
             A.accept,
             S.accepted,
             "unit",
-            data={"late": accepted > self.accept_due},
-            sets={"accepted_at": accepted, "due_at": self.handle_due},
+            data={"late": late},
+            sets={"accepted_at": accepted, "due_at": self.handle_due, "accepted_late": late},
         )
+
+    def while_late(self, due: int, done: int, status: str, urges: list[Urge]) -> None:
+        """While a step is late: the dispatcher's urges, and what the supervision sweep (which
+        runs every minute) issued — 超期 a minute after the deadline, 升级督办 to the district
+        level (the rule ``escalate-district``: one working day late). In time order; no draws."""
+        marks: list[tuple[int, int, str, str | None]] = [(ts, 1, A.urge, n) for ts, n in urges]
+        if done > due + MINUTE:
+            marks.append((due + MINUTE, 0, A.mark_overdue, None))
+            escalate = self.cal.due_days(due, 1) + MINUTE
+            if done > escalate:
+                marks.append((escalate, 2, A.escalate, None))
+        for ts, _, action, note in sorted(marks):
+            if action == A.urge:
+                self.add(ts, A.urge, status, "dispatcher", inc="urge_count", note=note)
+            elif action == A.mark_overdue:
+                self.add(ts, action, status, None, data={"rule": "overdue", "due": due})
+            else:
+                data = {"rule": "escalate-district", "due": due, "level": 1}
+                self.add(ts, action, status, None, data=data, sets={"escalation_level": 1})
 
     def extension_or_suspension(self, t: int) -> int:
         rng, cat = self.rng, self.cat
@@ -201,7 +226,14 @@ class CasePlanner:
             sets = {"extension_requested_days": None}
             data = {"days": days}
             return self.add(
-                t, A.refuse_extension, S.accepted, "dispatcher", data=data, note=note, sets=sets
+                t,
+                A.refuse_extension,
+                S.accepted,
+                "dispatcher",
+                data=data,
+                note=note,
+                sets=sets,
+                inc="extension_refused_count",
             )
         due = self.handle_due = self.cal.due_days(self.handle_due, days)
         return self.add(
@@ -218,9 +250,12 @@ class CasePlanner:
         """挂账: a long-standing structure waits for another body's ruling."""
         rng = self.rng
         t = self.centre(t + rng.randint(DAY, 3 * DAY))
-        review = date_of(day_of(t) + 30).isoformat()
+        review_day = day_of(t) + 30
+        review = date_of(review_day).isoformat()
         note = rng.choice(texts.SUSPEND_NOTES)
-        sets: dict[str, Any] = {"due_at": None}
+        # As cases.service: the clock stops; due_at holds the review day's opening.
+        opens = start_of(review_day) + self.cal.periods[0][0]
+        sets: dict[str, Any] = {"due_at": opens, "review_on": date_of(review_day)}
         self.add(
             t,
             A.suspend,
@@ -232,7 +267,8 @@ class CasePlanner:
         )
         t = self.centre(t + rng.randint(15 * DAY, 45 * DAY))
         note = rng.choice(texts.RESUME_NOTES)
-        self.add(t, A.resume, S.accepted, "dispatcher", note=note, sets={"due_at": self.handle_due})
+        sets = {"due_at": self.handle_due, "review_on": None}
+        self.add(t, A.resume, S.accepted, "dispatcher", note=note, sets=sets)
         return t
 
     def handle_and_call_back(self, t: int) -> tuple[bool, int]:
@@ -284,6 +320,8 @@ class CasePlanner:
                 "solved": None,
                 "handle_due_at": self.handle_due,
                 "due_at": self.handle_due,
+                "handled_late": None,
+                "reply_due_at": None,
             },
             inc="rework_count",
         )
@@ -295,36 +333,47 @@ class CasePlanner:
         else:
             replied = t + int(rng.uniform(0.1, 0.95) * (due - t))
         replied = max(self.daytime(replied), t + 10 * MINUTE)
+        urges: list[Urge] = []
         if replied > due + 2 * HOUR and rng.random() < 0.7:
             most = max(31 * MINUTE, min(20 * HOUR, replied - due - HOUR))
             urge = due + rng.randint(30 * MINUTE, most)
-            note = rng.choice(texts.URGE_LATE_NOTES)
-            self.add(urge, A.urge, S.accepted, "dispatcher", inc="urge_count", note=note)
+            urges.append((urge, rng.choice(texts.URGE_LATE_NOTES)))
+        self.while_late(due, replied, S.accepted, urges)
         assert self.unit is not None
         staff = "执法队员" if self.unit.kind == UnitKind.squadron else "工作人员"
         place, name = self.case.issue.place, self.cat.name
         reply = texts.reply_text(rng, self.cat.code, f"{self.unit.name}{staff}", place, name)
         if rework:
             reply = "返工后再次处置：" + reply
+        # As cases.service: the centre answers the citizen within the category's reply limit.
+        answer_by = self.cal.due_days(replied, self.cat.reply_days)
+        late = replied > due
         return self.add(
             replied,
             A.reply,
             S.handled,
             "unit",
-            data={"late": replied > due},
-            sets={"reply_text": reply, "handled_at": replied, "due_at": None},
+            data={"late": late, "reply_due_at": iso(answer_by)},
+            sets={
+                "reply_text": reply,
+                "handled_at": replied,
+                "due_at": answer_by,
+                "reply_due_at": answer_by,
+                "handled_late": late,
+            },
         )
 
     def close(self, t: int, solved: bool) -> None:
         note = None if solved else self.rng.choice(texts.CLOSE_UNSOLVED_NOTES)
+        outcome = "fixed" if solved else "not_fixed"  # "closed, not fixed" kept apart
         self.case.close_ts = self.add(
             t,
             A.close,
             S.closed,
             "dispatcher",
             note=note,
-            data={"solved": solved},
-            sets={"closed_at": t, "due_at": None},
+            data={"solved": solved, "outcome": outcome},
+            sets={"closed_at": t, "due_at": None, "close_outcome": outcome},
         )
 
     # -- working hours of the people involved

@@ -15,7 +15,7 @@ from civicdesk.accounts.service import hash_password
 from civicdesk.config.service import units_covering
 from civicdesk.demo.planned import UnitRef
 from civicdesk.demo.reference import Reference
-from civicdesk.org.models import Area, AreaLevel, UnitKind
+from civicdesk.org.models import Area, AreaLevel, Unit, UnitKind
 
 DEMO_PASSWORD = "demo1234"
 # The named logins: (username, display name, role).
@@ -25,6 +25,9 @@ NAMED = (
     ("dispatcher", "派遣员 陈刚", Role.dispatcher),
     ("leader", "考核领导 赵建国", Role.leader),
 )
+# The district enforcement bureau (城管执法局) above ``xixi``'s squadron: unit staff of a bureau
+# read the notices escalated to it (升级督办) and the cases they concern.
+BUREAU_LOGIN = "bureau"
 # (username, display name, role, unit id)
 Spec = tuple[str, str, str, int | None]
 
@@ -44,15 +47,21 @@ def demo_users(session: Session, reference: Reference, *, now: datetime) -> Acto
     squadron, who acts for it), and an on-duty login for every other receiving unit."""
     specs: list[Spec] = [(name, display, role, None) for name, display, role in NAMED]
     xixi = _xixi_squadron(session)
+    bureau = _bureau_above(session, xixi)
     if xixi is not None:
         specs.append(("xixi", f"{xixi.name} 李明", Role.unit_staff, xixi.id))
+    if bureau is not None:
+        specs.append((BUREAU_LOGIN, f"{bureau.name}督查科 周强", Role.unit_staff, bureau.id))
     units = receiving_units(reference)
     specs += [(u.code, f"{u.name}值班员", Role.unit_staff, u.id) for u in units]
     ids = _ensure_users(session, specs, now=now)
     by_unit = {u.id: ids[u.code] for u in units}
     if xixi is not None:
         by_unit[xixi.id] = ids["xixi"]
+    if bureau is not None:  # reads the notices escalated to the bureau
+        by_unit[bureau.id] = ids[BUREAU_LOGIN]
     named = [name for name, _, _ in NAMED] + (["xixi"] if xixi is not None else [])
+    named += [BUREAU_LOGIN] if bureau is not None else []
     return Actors(named, {name: ids[name] for name in named}, by_unit, len(units))
 
 
@@ -78,6 +87,15 @@ def _xixi_squadron(session: Session) -> UnitRef | None:
         (u for u in units_covering(session, street.id) if u.kind == UnitKind.squadron), None
     )
     return None if unit is None else UnitRef(unit.id, unit.code, unit.name, unit.kind)
+
+
+def _bureau_above(session: Session, squadron: UnitRef | None) -> UnitRef | None:
+    """The enforcement bureau up the squadron's chain (its parent in units.yaml)."""
+    unit = session.get(Unit, squadron.id) if squadron is not None else None
+    parent = session.get(Unit, unit.parent_id) if unit is not None and unit.parent_id else None
+    if parent is None or parent.kind != UnitKind.enforcement_bureau:
+        return None
+    return UnitRef(parent.id, parent.code, parent.name, parent.kind)
 
 
 def _ensure_users(session: Session, specs: list[Spec], *, now: datetime) -> dict[str, int]:

@@ -42,6 +42,7 @@ class Cat:
     accept_hours: float
     handle_days: int
     propensity: float
+    reply_days: int = 1  # working days to answer the citizen after the unit's result
 
 
 @dataclass(eq=False)

@@ -66,6 +66,7 @@ def _category(row: Category) -> Cat:
         float(row.accept_hours),
         int(row.handle_days),
         REPEAT_PROPENSITY.get(row.code, 0.8) if row.in_remit else 0.0,
+        int(row.reply_days),
     )
 
 

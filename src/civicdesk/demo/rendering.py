@@ -15,6 +15,8 @@ from civicdesk.demo import texts
 from civicdesk.demo.calendar_fast import DAY, date_of, day_of
 from civicdesk.demo.draws import FastRandom
 from civicdesk.demo.logins import Actors
+from civicdesk.demo.notices import ACTIONS as NOTICE_ACTIONS
+from civicdesk.demo.notices import NoticeRows
 from civicdesk.demo.planned import INHERIT, Ev, PlannedCase, PlannedComplaint, receiver
 from civicdesk.intake.models import Complaint
 
@@ -41,6 +43,17 @@ INITIAL_STATE: dict[str, Any] = {
     "satisfaction": None,
     "solved": None,
     "extension_requested_days": None,
+    # supervision and feedback (issue 5), as the actions of cases.service leave them
+    "reply_due_at": None,
+    "review_on": None,
+    "accepted_late": None,
+    "handled_late": None,
+    "close_outcome": None,
+    "grade": None,
+    "grade_set_at": None,
+    "supervise_count": 0,
+    "extension_refused_count": 0,
+    "escalation_level": 0,
     **dict.fromkeys(CASE_FIELDS),
 }
 # Enum members → their plain values (drivers must not see the enum types).
@@ -67,6 +80,7 @@ class Rows:
     cases: list[dict[str, Any]]
     events: list[tuple[Any, ...]]  # in EVENT_COLUMNS order
     planted: list[dict[str, Any]]
+    notices: list[dict[str, Any]]  # supervision notices (demo.notices)
 
 
 def render(
@@ -82,8 +96,14 @@ def render(
     """``complaints`` and ``cases`` in the order of their first complaint."""
     write_texts(rng, complaints)
     next_event, numbers = assign_ids(session, rng, complaints, cases, prefix)
+    notices = NoticeRows.load(session, now, actors.by_unit)
     case_rows, event_rows = replay(
-        cases, now=now, numbers=numbers, actors=actors, first_event_id=next_event
+        cases,
+        now=now,
+        numbers=numbers,
+        actors=actors,
+        first_event_id=next_event,
+        notices=notices,
     )
     return Rows(
         [complaint_row(c, actors) for c in complaints],
@@ -94,6 +114,7 @@ def render(
             for c in complaints
             if c.kind
         ],
+        notices.rows,
     )
 
 
@@ -173,14 +194,17 @@ def replay(
     numbers: dict[int, str],
     actors: Actors,
     first_event_id: int,
+    notices: NoticeRows,
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     """Each case's events before ``now`` replayed into its row (as the actions of
-    ``cases.service`` would have left it); the event rows numbered in time order."""
+    ``cases.service`` would have left it) and its supervision notices; the event rows numbered
+    in time order."""
     case_rows: list[dict[str, Any]] = []
     events: list[EventItem] = []
     for case in cases:
         state = dict(INITIAL_STATE)
-        _replay_case(case, state, now, actors, events)
+        subject = f"{numbers[case.id]}「{case.complaints[0].title}」"
+        _replay_case(case, state, now, actors, events, notices, subject)
         state["status"] = PLAIN[state["status"]]
         case_rows.append(_case_row(case, numbers[case.id], state))
     events.sort(key=_event_order)
@@ -189,7 +213,13 @@ def replay(
 
 
 def _replay_case(
-    case: PlannedCase, state: dict[str, Any], now: int, actors: Actors, events: list[EventItem]
+    case: PlannedCase,
+    state: dict[str, Any],
+    now: int,
+    actors: Actors,
+    events: list[EventItem],
+    notices: NoticeRows,
+    subject: str,
 ) -> None:
     by_role, by_unit, append = actors.by_role, actors.by_unit, events.append
     timeline = case.events + case.extra if case.extra else case.events
@@ -212,6 +242,19 @@ def _replay_case(
         data = ev.data
         if ev.complaint is not None:
             data = {"complaint_id": ev.complaint.id, "channel": ev.complaint.channel.code}
+        elif ev.action in NOTICE_ACTIONS:
+            data, unit_id = notices.add(
+                case_id=case_id,
+                subject=subject,
+                action=ev.action,
+                ts=ev.ts,
+                status=ev.after,
+                unit_id=unit_id,
+                due_at=state["due_at"],
+                actor_id=actor_id,
+                note=ev.note,
+                data=data,
+            )
         row = (case_id, ev.ts, actor_id, PLAIN[ev.action], PLAIN[ev.before], PLAIN[ev.after])
         append((ev.ts, case_id, order, (*row, ev.note, data, unit_id)))
 

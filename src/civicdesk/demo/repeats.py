@@ -149,4 +149,13 @@ class RepeatPlanner:
             status = case.status_at(later)
             if later < now and status in (S.dispatched, S.accepted, S.suspended):
                 note = rng.choice(texts.SUPERVISE_NOTES)
-                case.extra.append(Ev(later, A.supervise, status, status, "leader", INHERIT, note))
+                inc = "supervise_count"
+                case.extra.append(
+                    Ev(later, A.supervise, status, status, "leader", INHERIT, note, inc=inc)
+                )
+                # 分级督办: the leader grades the case 重点督办 at the same time (no draw).
+                grade = {"grade": "key", "grade_set_at": later}
+                data = {"grade": "key", "level": "区级督办", "suggested": "key"}
+                case.extra.append(
+                    Ev(later, A.set_grade, status, status, "leader", INHERIT, None, data, grade)
+                )

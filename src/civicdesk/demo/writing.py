@@ -8,9 +8,10 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, insert, text
+from sqlalchemy import JSON, Date, insert, text
 from sqlalchemy.orm import Session
 
 from civicdesk.cases.models import Case, CaseEvent
@@ -19,6 +20,7 @@ from civicdesk.demo.calendar_fast import DAY, HOUR, MINUTE, as_datetime
 from civicdesk.demo.models import PlantedRepeat
 from civicdesk.demo.rendering import EVENT_COLUMNS, Rows
 from civicdesk.intake.models import Complaint
+from civicdesk.supervision.models import Notice
 
 CHUNK = 5000
 Tick = Callable[[int, str], None]  # rows written, label
@@ -36,6 +38,10 @@ def write_rows(session: Session, rows: Rows, tick: Tick) -> None:
                 values = [tuple(r.values()) for r in dicts]
                 insert_rows(session, model, tuple(dicts[0]), values, tick, label)
         insert_rows(session, CaseEvent, EVENT_COLUMNS, rows.events, tick, "写入办理记录")
+        if rows.notices:
+            columns = tuple(rows.notices[0])
+            values = [tuple(r.values()) for r in rows.notices]
+            insert_rows(session, Notice, columns, values, tick, "写入督办通知")
     _advance_sequences(session)
     session.flush()
 
@@ -56,10 +62,11 @@ def insert_rows(
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
+    days = {c for c in columns if isinstance(table.c[c].type, Date)}
     converters = [
-        (i, _sqlite_time if c in times else _json_text)
+        (i, _sqlite_time if c in times else _iso_day if c in days else _json_text)
         for i, c in enumerate(columns)
-        if c in times or c in documents
+        if c in times or c in documents or c in days
     ]
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -114,7 +121,7 @@ def _advance_sequences(session: Session) -> None:
     """Ids were given explicitly: move PostgreSQL's sequences past them."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("complaints", "cases", "case_events"):
+    for table in ("complaints", "cases", "case_events", "supervision_notices"):
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -124,16 +131,27 @@ def _advance_sequences(session: Session) -> None:
 
 
 _DAY_TEXT: dict[int, str] = {}
+_SECOND_TEXT: list[str] = []
 _JSON_TEXT: dict[tuple[tuple[str, Any], ...], str] = {}
 
 
 def _sqlite_time(ts: int) -> str:
-    """UTCDateTime's SQLite storage: naive UTC in SQLAlchemy's DATETIME format."""
+    """UTCDateTime's SQLite storage: naive UTC in SQLAlchemy's DATETIME format. Half a million
+    values: the day's text and the time of day's text are each looked up, not formatted."""
     day, second = divmod(ts, DAY)
     head = _DAY_TEXT.get(day)
     if head is None:
         head = _DAY_TEXT[day] = time.strftime("%Y-%m-%d ", time.gmtime(day * DAY))
-    return f"{head}{second // HOUR:02d}:{second // MINUTE % 60:02d}:{second % 60:02d}.000000"
+    if not _SECOND_TEXT:
+        _SECOND_TEXT.extend(
+            f"{s // HOUR:02d}:{s // MINUTE % 60:02d}:{s % 60:02d}.000000" for s in range(DAY)
+        )
+    return head + _SECOND_TEXT[second]
+
+
+def _iso_day(day: date) -> str:
+    """Date's SQLite storage."""
+    return day.isoformat()
 
 
 def _json_text(data: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import history
+from civicdesk.cases import deadlines, history
 from civicdesk.cases.models import Case
 from civicdesk.cases.numbering import next_case_number
 from civicdesk.core.workflow import OPEN_STATUSES, CaseAction, CaseStatus, check_role
@@ -212,6 +212,8 @@ def _open_case(
         try:
             with session.begin_nested():
                 session.add(case)
+            # 立案 is due this long after the case opens (cases.deadlines).
+            deadlines.set_file_due(session, case, category)
             return case
         except IntegrityError as exc:
             # Only a concurrent writer taking the same number is worth another try.

@@ -15,7 +15,15 @@ from civicdesk.config.policies import open311_document
 from civicdesk.open311 import keys, posting, service
 from civicdesk.open311.formats import Open311Error, Open311Route, check_format, respond
 from civicdesk.portal.forms import UploadLimits, check_body_size
-from civicdesk.portal.web import LimitersDep, StoreDep, WriterGate, check_rate, portal_config
+from civicdesk.portal.web import (
+    LimitersDep,
+    PublicNow,
+    StoreDep,
+    check_rate,
+    portal_config,
+    reference,
+    write_session,
+)
 from civicdesk.web.deps import NowDep, SessionDep
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -72,23 +80,30 @@ def post_request(
     request: Request,
     fmt: str,
     form: Annotated[FormData, Depends(_posted_form)],
-    _gate: WriterGate,
-    db: SessionDep,
-    now: NowDep,
+    now: PublicNow,
     limits: LimitersDep,
     store: StoreDep,
 ) -> Response:
+    """Checked against cached reference data, then one insert into the inbox in a short write
+    transaction (the API key is looked up in it, so a revoked key is refused at once)."""
     check_format(fmt)
-    service.check_jurisdiction(db, str(form.get("jurisdiction_id") or "") or None)
-    key = keys.verify(db, str(form.get("api_key") or ""))
-    if key is None:
-        raise Open311Error(403, "a valid api_key is required to POST requests")
-    check_rate(limits.open311_by_key, f"key:{key.id}")
+    state = request.app.state
+    services = posting.catalog(state, state.sessionmaker)
+    jurisdiction = str(form.get("jurisdiction_id") or "") or None
+    ref = reference(request)
     # GeoReport allows 4,000 characters of description, plus the attribute answers.
-    config = replace(portal_config(request, db, channel="app", source="open311"), max_text=5000)
-    answer, created = posting.post_request(
-        db, form, api_key_id=key.id, store=store, config=config, now=now
-    )
+    config = replace(portal_config(request, ref, channel="app", source="open311"), max_text=5000)
+    services.check_jurisdiction(jurisdiction)
+    with write_session(request) as db:
+        key_id = keys.live_key_id(db, str(form.get("api_key") or ""))
+        if key_id is None:
+            raise Open311Error(403, "a valid api_key is required to POST requests")
+        check_rate(limits.open311_by_key, f"key:{key_id}")
+        complaint, media_url = posting.complaint_from_form(services, ref, form)
+        answer, created = posting.post_request(
+            db, complaint, media_url=media_url, api_key_id=key_id, store=store, config=config,
+            ref=ref, now=now,
+        )  # fmt: skip
     return respond(fmt, "service_requests", [answer], status_code=201 if created else 200)
 
 

@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from civicdesk.errors import Conflict, InvalidInput, NotFound
@@ -54,6 +54,18 @@ def verify(session: Session, key: str | None) -> ApiKey | None:
         return None
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key.strip())))
     return row if row is not None and row.revoked_at is None else None
+
+
+_LIVE_KEY = text("select id from open311_keys where key_hash = :key_hash and revoked_at is null")
+
+
+def live_key_id(session: Session, key: str | None) -> int | None:
+    """``verify`` for the POST path: the live key's id with one plain query (no ORM load);
+    revocation counts at once (no cache)."""
+    if not key or len(key) > 128:
+        return None
+    found = session.connection().execute(_LIVE_KEY, {"key_hash": _hash(key.strip())}).first()
+    return int(found[0]) if found is not None else None
 
 
 def create_demo_key(session: Session, *, now: datetime) -> str:

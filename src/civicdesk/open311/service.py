@@ -17,6 +17,7 @@ from civicdesk.open311.formats import Open311Error
 from civicdesk.open311.mapping import CLOSED, RequestFacts, request_record
 from civicdesk.open311.policy import Attribute
 from civicdesk.org.models import Area, Unit
+from civicdesk.portal import inbox
 from civicdesk.portal.models import Submission
 from civicdesk.portal.service import hash_token
 from civicdesk.taxonomy.models import Category
@@ -204,11 +205,21 @@ def _path(areas: dict[int, Area], area_id: int | None) -> str | None:
 
 
 def by_token(session: Session, token: str) -> dict[str, Any]:
-    submission = session.scalar(
-        select(Submission).where(Submission.token_hash == hash_token(token))
-    )
-    if submission is None or len(token) > 64:
+    """``{service_request_id, token}``; the id is null while the request waits in the inbox
+    (GeoReport: a token is answered with the id once the request has been processed)."""
+    if len(token) > 64:
         raise Open311Error(404, "unknown token")
-    complaint = session.get_one(Complaint, submission.complaint_id)
+    item = inbox.by_token(session, token)
+    if item is not None and item.complaint_id is None:
+        return {"service_request_id": None, "token": token}
+    complaint_id = item.complaint_id if item is not None else None
+    if complaint_id is None:
+        submission = session.scalar(
+            select(Submission).where(Submission.token_hash == hash_token(token))
+        )
+        if submission is None:
+            raise Open311Error(404, "unknown token")
+        complaint_id = submission.complaint_id
+    complaint = session.get_one(Complaint, complaint_id)
     case = session.get_one(Case, complaint.case_id)
     return {"service_request_id": case.number, "token": token}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdesk.db import Base
@@ -37,6 +38,47 @@ class Submission(Base):
     # An Open311 client's own media URL (GeoReport's media_url), given back as it came.
     media_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
+
+
+class InboxItem(Base):
+    """A citizen's submission accepted by the public side and waiting for intake.
+
+    The public POST writes one of these (one insert) and answers at once with the
+    acknowledgement number (``portal.inbox.ack_number``: prefix, local date, ``W`` and the id)
+    and the private link; the drain (worker, or the server's own drain task) runs intake —
+    triage, repeat check, the case — and sets ``complaint_id``. The complaint carries the
+    acknowledgement number as its ``upstream_ref`` (unique per channel: intake exactly once).
+    Rows stay after intake: they hold the duplicate window and the private link's hash.
+    """
+
+    __tablename__ = "portal_inbox"
+    __table_args__ = (
+        CheckConstraint("source in ('portal','open311')", name="source"),
+        CheckConstraint("state in ('pending','done','failed')", name="state"),
+        Index("ix_portal_inbox_dedupe", "dedupe_key", "created_at"),
+        # The drain takes the oldest pending rows.
+        Index("ix_portal_inbox_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    # SHA-256 of the private tracking token (as in portal_submissions).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(64))
+    # The checked complaint (portal.schemas.CitizenComplaint fields) and its stored photos.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    api_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("open311_keys.id", ondelete="SET NULL")
+    )
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    complaint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="RESTRICT"), unique=True
+    )
+    processed_at: Mapped[datetime | None]
+    # Why intake refused the row (state "failed"): shown to staff, never to the public.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Attachment(Base):

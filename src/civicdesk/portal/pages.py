@@ -8,23 +8,24 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from civicdesk.errors import DomainError, IllegalTransition, InvalidInput, NotFound
-from civicdesk.portal import choices, tracking
-from civicdesk.portal import service as portal
+from civicdesk.portal import choices, inbox, tracking
 from civicdesk.portal.forms import BodyTooLarge, PostedForm, SmallForm, SubmissionForm
 from civicdesk.portal.models import Attachment
 from civicdesk.portal.schemas import CitizenRatingForm, PortalComplaint
 from civicdesk.portal.uploads import MediaStore
 from civicdesk.portal.web import (
     LimitersDep,
+    PublicNow,
     StoreDep,
-    WriterGate,
     check_portal_csrf,
     check_rate,
     client_address,
     portal_config,
+    reference,
     render_public,
     security_headers,
     settings_of,
+    write_session,
 )
 from civicdesk.web.deps import CalendarDep, NowDep, SessionDep
 from civicdesk.web.forms import field_errors
@@ -48,12 +49,12 @@ def portal_home(request: Request, db: SessionDep, area: str | None = None) -> Re
 def portal_submit(
     request: Request,
     form: SubmissionForm,
-    _gate: WriterGate,
-    db: SessionDep,
-    now: NowDep,
+    now: PublicNow,
     limits: LimitersDep,
     store: StoreDep,
 ) -> Response:
+    """Checked, then into the inbox with one insert; the answer carries the private link at
+    once (no ORM session, no case: intake runs in the drain, see portal.inbox)."""
     values = {k: v for k, v in form.fields.items() if k != "csrf"}
     try:
         if isinstance(form.error, BodyTooLarge):
@@ -63,26 +64,36 @@ def portal_submit(
         if form.error is not None:
             raise form.error
         complaint = PortalComplaint(**values)
-        config = portal_config(request, db, channel="web", source="portal")
-        result = portal.submit(
-            db, complaint, form.photos, store=store, config=config, now=now,
-            admit=lambda: check_rate(limits.submit_by_phone, complaint.phone),
-        )  # fmt: skip
+        ref = reference(request)
+        config = portal_config(request, ref, channel="web", source="portal")
+        with write_session(request) as db:
+            accepted = inbox.accept(
+                db, complaint, form.photos, store=store, config=config, ref=ref, now=now,
+                admit=lambda: check_rate(limits.submit_by_phone, complaint.phone),
+            )  # fmt: skip
     except ValidationError as exc:
-        db.rollback()
-        return _form_page(request, db, values, field_errors(exc), 422)
+        return _refused(request, values, field_errors(exc), 422)
     except InvalidInput as exc:
-        db.rollback()
         status = 413 if isinstance(exc, BodyTooLarge) else 422
-        return _form_page(request, db, values, {exc.field or "__all__": exc.message}, status)
-    flag = "new" if result.created else "again"
-    return RedirectResponse(f"/portal/t/{result.token}?{flag}=1", status_code=303)
+        return _refused(request, values, {exc.field or "__all__": exc.message}, status)
+    flag = "new" if accepted.created else "again"
+    return RedirectResponse(f"/portal/t/{accepted.token}?{flag}=1", status_code=303)
+
+
+def _refused(
+    request: Request, values: dict[str, str], errors: dict[str, str], status: int
+) -> Response:
+    with request.app.state.sessionmaker() as db:
+        return _form_page(request, db, values, errors, status)
 
 
 @router.get("/portal/t/{token}")
 def portal_link(request: Request, token: str, db: SessionDep) -> Response:
-    complaint = tracking.by_token(db, token)
-    context = {"view": tracking.view(db, complaint), "token": token, "flags": request.query_params}
+    try:
+        view = tracking.view(db, tracking.by_token(db, token))
+    except tracking.PendingIntake as pending:
+        view = tracking.pending_view(db, pending.item)
+    context = {"view": view, "token": token, "flags": request.query_params}
     return render_public(request, "portal/case.html", context)
 
 
@@ -138,11 +149,15 @@ def portal_track(
     check_rate(limits.track_by_address, client_address(request))
     values = {"number": form.fields["number"], "phone": form.fields["phone"]}
     try:
-        complaint = tracking.by_number_and_phone(db, values["number"], values["phone"])
+        view = tracking.view(
+            db, tracking.by_number_and_phone(db, values["number"], values["phone"])
+        )
+    except tracking.PendingIntake as pending:
+        view = tracking.pending_view(db, pending.item)
     except NotFound as exc:
         context = {"values": values, "errors": {"__all__": exc.message}}
         return render_public(request, "portal/track.html", context, status_code=404)
-    context = {"view": tracking.view(db, complaint), "lookup": values}
+    context = {"view": view, "lookup": values}
     return render_public(request, "portal/case.html", context)
 
 

@@ -16,8 +16,8 @@ from civicdesk.core.workflow import CaseAction, CaseStatus
 from civicdesk.errors import IllegalTransition, InvalidInput, NotFound
 from civicdesk.intake.models import Complaint
 from civicdesk.org.models import Area, Unit
-from civicdesk.portal import public
-from civicdesk.portal.models import Attachment, CitizenRating, Submission
+from civicdesk.portal import inbox, public
+from civicdesk.portal.models import Attachment, CitizenRating, InboxItem, Submission
 from civicdesk.portal.schemas import CitizenRatingForm
 from civicdesk.portal.service import hash_token
 from civicdesk.taxonomy.models import Category
@@ -44,11 +44,26 @@ class CitizenView:
     can_rate: bool
     rating: CitizenRating | None
     rate_note: str | None  # why rating is not open (yet / any more)
+    ack: str | None = None  # the acknowledgement number given at submission (受理编号)
+    pending: bool = False  # still in the inbox: intake has not run yet
+
+
+class PendingIntake(IllegalTransition):
+    """The complaint is in the inbox, intake has not run yet: the tracking page shows it as
+    已受理，正在分派 (no case, no rating yet)."""
+
+    def __init__(self, item: InboxItem) -> None:
+        super().__init__("诉求已受理，正在分派，请稍后再查看或评价")
+        self.item = item
 
 
 def by_token(session: Session, token: str) -> Complaint:
+    """The complaint of a private link; PendingIntake while it waits in the inbox."""
     if not token or len(token) > 64:
         raise NotFound("链接无效或已失效")
+    item = inbox.by_token(session, token)
+    if item is not None:
+        return _complaint_of(session, item)
     submission = session.scalar(
         select(Submission).where(Submission.token_hash == hash_token(token))
     )
@@ -61,6 +76,9 @@ def by_number_and_phone(session: Session, number: str, phone: str) -> Complaint:
     """The reader's complaint on that case; one message for every failure, so the answer
     never tells whether a case number exists."""
     digits = phone.replace("-", "").replace(" ", "")
+    item = inbox.by_number(session, number) if digits else None
+    if item is not None and (item.payload.get("phone") or "").replace("-", "") == digits:
+        return _complaint_of(session, item)
     case = session.scalar(select(Case).where(Case.number == number.strip().upper()))
     if case is None or not digits:
         raise NotFound(NOT_FOUND)
@@ -68,6 +86,37 @@ def by_number_and_phone(session: Session, number: str, phone: str) -> Complaint:
         if (complaint.complainant_phone or "").replace("-", "") == digits:
             return complaint
     raise NotFound(NOT_FOUND)
+
+
+def _complaint_of(session: Session, item: InboxItem) -> Complaint:
+    if item.complaint_id is None:
+        raise PendingIntake(item)
+    return session.get_one(Complaint, item.complaint_id)
+
+
+def pending_view(session: Session, item: InboxItem) -> CitizenView:
+    """The tracking page of a complaint still in the inbox: its acknowledgement number and
+    the citizen's own text; no case yet."""
+    number = inbox.number_of(session, item)
+    failed = item.state == inbox.FAILED
+    status = "已受理，需人工核实，请拨打96310咨询" if failed else inbox.PENDING_STATUS
+    return CitizenView(
+        number=number,
+        status=status,
+        stage=0,
+        category=None,
+        area=None,
+        unit=None,
+        opened_at=item.created_at,
+        text=public.redact(item.payload.get("text")) or "",
+        photos=0,
+        steps=[public.PublicStep(item.created_at, "诉求已提交，正在分派")],
+        can_rate=False,
+        rating=None,
+        rate_note="承办单位答复后即可评价处理结果",
+        ack=number,
+        pending=True,
+    )
 
 
 def view(session: Session, complaint: Complaint) -> CitizenView:
@@ -97,6 +146,7 @@ def view(session: Session, complaint: Complaint) -> CitizenView:
         can_rate=note is None,
         rating=rating,
         rate_note=note,
+        ack=complaint.upstream_ref if inbox.parse_ack(complaint.upstream_ref or "") else None,
     )
 
 

@@ -8,14 +8,18 @@ import hmac
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from civicdesk.config.service import get_setting
+from civicdesk.db import begin_for_writing
 from civicdesk.errors import PermissionDenied, RateLimited
+from civicdesk.portal.inbox import Reference
+from civicdesk.portal.inbox import reference as inbox_reference
 from civicdesk.portal.limits import Limiters, TokenBucket
 from civicdesk.portal.service import PortalConfig
 from civicdesk.portal.uploads import MediaStore
@@ -37,7 +41,9 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def limiters(request: Request) -> Limiters:
+async def limiters(request: Request) -> Limiters:
+    # async (like the other small dependencies of the public POSTs): run on the event loop,
+    # not with a hop to the thread pool each.
     state = request.app.state
     with _init_lock:
         if getattr(state, "portal_limiters", None) is None:
@@ -48,19 +54,26 @@ def limiters(request: Request) -> Limiters:
 LimitersDep = Annotated[Limiters, Depends(limiters)]
 
 
-def media_store(request: Request) -> MediaStore:
+async def media_store(request: Request) -> MediaStore:
     return MediaStore(settings_of(request).media_dir)
+
+
+async def public_now(request: Request) -> datetime:
+    return request.app.state.clock.now()
+
+
+PublicNow = Annotated[datetime, Depends(public_now)]
 
 
 StoreDep = Annotated[MediaStore, Depends(media_store)]
 
 
-def portal_config(request: Request, db: Session, *, channel: str, source: str) -> PortalConfig:
+def portal_config(request: Request, ref: Reference, *, channel: str, source: str) -> PortalConfig:
     settings = settings_of(request)
     return PortalConfig(
         channel=channel,
         source=source,
-        case_prefix=get_setting(db, "case_number_prefix", "HZ") or "HZ",
+        case_prefix=ref.case_prefix,
         duplicate_seconds=settings.portal_duplicate_seconds,
         max_text=settings.portal_max_text,
         boundaries=settings.map_boundaries,
@@ -134,25 +147,32 @@ def render_public(
     return security_headers(request, response)
 
 
-# ---- one SQLite writer at a time per process ----------------------------------------------
-# SQLite lets one transaction write at a time; the others retry in its busy handler, which
-# sleeps in growing steps and is not first-come-first-served: at 32 concurrent submissions an
-# unlucky request can wait past busy_timeout (10 s) and fail with "database is locked". Queuing
-# the process's writers on a lock first (released after the commit: dependencies exit in reverse
-# order) leaves one contender per process. No-op on PostgreSQL, whose row locks queue fairly.
-_sqlite_writers = threading.Lock()
+# ---- the write transaction of a public POST ------------------------------------------------
 
 
-def sqlite_writer_gate(request: Request) -> Iterator[None]:
-    if not request.app.state.settings.is_sqlite:
-        yield
-        return
-    _sqlite_writers.acquire()
+@contextmanager
+def write_session(request: Request) -> Iterator[Session]:
+    """A writing transaction opened only when the request has been read and checked (on
+    SQLite: the writer gate and ``BEGIN IMMEDIATE``, see ``db.begin_for_writing``), committed
+    before the answer is sent."""
+    session: Session = request.app.state.sessionmaker()
     try:
-        yield
+        begin_for_writing(session)
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     finally:
-        _sqlite_writers.release()
+        session.close()
 
 
-# Declare before SessionDep, so that the gate is taken before the transaction begins.
-WriterGate = Annotated[None, Depends(sqlite_writer_gate, scope="function")]
+def reference(request: Request) -> Reference:
+    """What submissions are checked against, cached on the application (``portal.inbox``);
+    read in a session of its own when the cache is stale, outside the write transaction."""
+    state = request.app.state
+    cached: Reference | None = getattr(state, "portal_reference", None)
+    if cached is not None and cached.fresh():
+        return cached
+    with state.sessionmaker() as session:
+        return inbox_reference(session, state)

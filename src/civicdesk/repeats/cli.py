@@ -48,6 +48,9 @@ def rebuild_command(
         None, "--window-days", min=1, max=3650, help="Look-back window for every category."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    workers: int = typer.Option(
+        2, "--workers", min=1, max=8, help="Processes detecting in parallel (by category group)."
+    ),
 ) -> None:
     """Recompute the links over the history (or a period): idempotent, as the intake check."""
     from civicdesk.db import unit_of_work
@@ -64,6 +67,7 @@ def rebuild_command(
             now=SystemClock().now(),
             window_days=window_days,
             progress=None if as_json else lambda step: console.print(f"… {step}"),
+            workers=workers,
         )
     if as_json:
         payload = {k: v for k, v in vars(report).items() if k not in ("start", "end")}

@@ -7,8 +7,10 @@ alike (the same facts give the same links)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +57,46 @@ class RepeatContext:
         case_id: int | None,
         district: int | None = None,
     ) -> Facts:
+        return self.facts_of_values(
+            (
+                id,
+                created,
+                received,
+                channel_id,
+                phone,
+                name,
+                title,
+                text,
+                address,
+                lon,
+                lat,
+                category,
+                area,
+                case_id,
+                district,
+            )
+        )
+
+    def facts_of_values(self, values: Sequence[Any]) -> Facts:
+        """``facts`` of the values in the order of its parameters (a row of the complaints
+        table as the rebuild reads it: no keyword call per row)."""
+        (
+            id_,
+            created,
+            received,
+            channel_id,
+            phone,
+            name,
+            title,
+            text,
+            address,
+            lon,
+            lat,
+            category,
+            area,
+            case_id,
+            district,
+        ) = values
         full = f"{title}。{text}" if title and title not in text else text
         place = self.reader.read(address)
         if place is None:
@@ -62,20 +104,20 @@ class RepeatContext:
             place = self.reader.from_text(title) or self.reader.from_text(text)
         point = (lon, lat) if usable_point(lon, lat, self.bounds) else None
         return Facts(
-            id=id,
-            created=created if isinstance(created, float) else created.timestamp(),
-            received=received if isinstance(received, float) else received.timestamp(),
-            channel=self.channels.get(channel_id or -1),
-            phone=phone or None,
-            name=(name or "").strip() or None,
-            text=full,
-            place=place,
-            point=point,  # type: ignore[arg-type]
-            category=category,
-            area=area,
-            case_id=case_id,
-            district=district,
-            raw_address=address,
+            id_,
+            created if isinstance(created, float) else created.timestamp(),
+            received if isinstance(received, float) else received.timestamp(),
+            self.channels.get(channel_id or -1),
+            phone or None,
+            (name or "").strip() or None,
+            full,
+            place,
+            point,  # type: ignore[arg-type]
+            category,
+            area,
+            case_id,
+            district,
+            address,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from civicdesk.repeats.scoring import DAY, CaseState, Decision, Facts, Rules, Taxonomy, decide
 
@@ -29,13 +30,19 @@ def window(x: Facts, taxonomy: Taxonomy, rules: Rules) -> tuple[float, float]:
 def recent(block: Sequence[Facts], lo: float, hi: float, limit: int) -> list[Facts]:
     """The ``limit`` most recently received members of a block within [lo, hi]."""
     found: list[Facts] = []
+    stop = lo - SCAN_SLACK
     for y in reversed(block):
-        if y.received < lo - SCAN_SLACK:
+        received = y.received
+        if received < stop:
             break
-        if lo <= y.received <= hi:
+        if lo <= received <= hi:
             found.append(y)
-    found.sort(key=lambda f: (f.received, f.id), reverse=True)
+    if len(found) > 1:
+        found.sort(key=_RECEIVED_ID, reverse=True)
     return found[:limit]
+
+
+_RECEIVED_ID = attrgetter("received", "id")
 
 
 @dataclass
@@ -46,43 +53,74 @@ class Outcome:
     unplaced: int = 0  # not even a caller: nothing to compare by (reported, never linked)
 
 
+Keys = Callable[[Facts], Iterable[int]] | Sequence[Iterable[int]]
+
+
 def detect(
     ordered: Sequence[Facts],
     *,
-    keys: Callable[[Facts], Iterable[int]],
-    lookups: Callable[[Facts], Iterable[int]],
+    keys: Keys,
+    lookups: Keys,
     cases: dict[int, CaseState],
     taxonomy: Taxonomy,
     rules: Rules,
-    targets: Callable[[Facts], bool] = lambda f: True,
+    targets: Callable[[Facts], bool] | None = None,
 ) -> Outcome:
-    """Decide every complaint of ``ordered`` (in ``Facts.order``) for which ``targets`` holds;
-    the others only serve as earlier complaints."""
-    blocks: dict[int, list[Facts]] = {}
+    """Decide every complaint of ``ordered`` (in ``Facts.order``) for which ``targets`` holds
+    (all when None); the others only serve as earlier complaints. ``keys`` and ``lookups``:
+    a function of the complaint, or a sequence aligned with ``ordered``."""
+    own = [keys(f) for f in ordered] if callable(keys) else keys
+    look = [lookups(f) for f in ordered] if callable(lookups) else lookups
+    # The complaints on each case so far: ``decide`` looks at those before x (all of them are
+    # before x in ``ordered``, which is in ``Facts.order``).
     people: dict[int, list[Facts]] = {}
-    for f in ordered:
-        if f.case_id is not None:
-            people.setdefault(f.case_id, []).append(f)
     outcome = Outcome({})
-    for x in ordered:
-        if targets(x):
+    blocks: dict[int, list[Facts]] = {}
+    block_of = blocks.get
+    spans = _spans(taxonomy, rules)
+    default_span = (rules.lookback_days + HORIZON_DAYS) * DAY
+    ahead, per_key = rules.ahead_seconds, rules.per_key
+    for x, filed, looked in zip(ordered, own, look, strict=True):
+        if targets is None or targets(x):
             outcome.checked += 1
             if x.place is None and x.point is None:
                 if x.area is None and x.person() is None:
                     outcome.unplaced += 1
                 else:
                     outcome.without_place += 1
-            lo, hi = window(x, taxonomy, rules)
+            # The same bounds as window(), computed the same way.
+            lo = x.received - spans.get(x.category or -1, default_span)
+            hi = x.received + ahead
             seen: dict[int, Facts] = {}
-            for key in lookups(x):
-                block = blocks.get(key)
-                if block:
-                    for y in recent(block, lo, hi, rules.per_key):
+            for key in looked:
+                block = block_of(key)
+                if block is None:
+                    continue
+                if len(block) == 1:
+                    y = block[0]
+                    if lo <= y.received <= hi:
+                        seen[y.id] = y
+                else:
+                    for y in recent(block, lo, hi, per_key):
                         seen[y.id] = y
             if seen:
                 decision = decide(x, seen.values(), cases, people, taxonomy, rules)
                 if decision is not None:
                     outcome.decisions[x.id] = decision
-        for key in keys(x):
-            blocks.setdefault(key, []).append(x)
+        for key in filed:
+            block = block_of(key)
+            if block is None:
+                blocks[key] = [x]
+            else:
+                block.append(x)
+        if x.case_id is not None:
+            on_case = people.get(x.case_id)
+            if on_case is None:
+                people[x.case_id] = [x]
+            else:
+                on_case.append(x)
     return outcome
+
+
+def _spans(taxonomy: Taxonomy, rules: Rules) -> dict[int, float]:
+    return {c: (days + HORIZON_DAYS) * DAY for c, days in taxonomy.lookback.items()}

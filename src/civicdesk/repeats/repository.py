@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,18 +46,41 @@ def sync_all_keys(session: Session, rows: Sequence[tuple[int, Iterable[int], flo
     """Make ``repeat_keys`` hold exactly these keys (a whole rebuild). Keys are a pure function
     of a complaint and the configuration, so after the intake wrote them a rebuild finds them
     unchanged: only the differences are written. Returns the number of rows written."""
-    wanted = {(cid, key): received for cid, keys, received in rows for key in keys}
     connection = session.connection()
-    have = set(connection.exec_driver_sql("SELECT complaint_id, key FROM repeat_keys"))
-    stale = [{"c": c, "k": k} for c, k in have if (c, k) not in wanted]
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        # Plain tuples through the driver: a million rows as SQLAlchemy rows cost seconds.
+        cursor.execute("SELECT complaint_id, key FROM repeat_keys")
+        have = set(cursor.fetchall())
+    finally:
+        cursor.close()
+    stored = len(have)
+    added: list[tuple[int, int, float]] = []
+    for cid, keys, received in rows:
+        for key in keys:
+            pair = (cid, key)
+            if pair in have:
+                have.discard(pair)  # what is left at the end is stale
+            else:
+                added.append((cid, key, received))
+    stale = [{"c": c, "k": k} for c, k in have]
     if stale:
         session.execute(text("DELETE FROM repeat_keys WHERE complaint_id = :c AND key = :k"), stale)
-    added = [(c, k, r) for (c, k), r in wanted.items() if (c, k) not in have]
-    _bulk_insert_keys(session, added)
+    _bulk_insert_keys(session, added, reindex=len(added) > max(REINDEX_ROWS, stored - len(stale)))
     return len(added) + len(stale)
 
 
-def _bulk_insert_keys(session: Session, values: list[tuple[int, int, float]]) -> None:
+# A first build writes millions of keys: on SQLite the lookup index is built once afterwards
+# (a sort) instead of entry by entry. (Not on PostgreSQL: dropping an index locks the table
+# against the online check's reads until the rebuild commits.)
+REINDEX_ROWS = 100_000
+
+
+def _bulk_insert_keys(
+    session: Session, values: list[tuple[int, int, float]], *, reindex: bool = False
+) -> None:
     """Through the driver: SQLite one prepared INSERT, PostgreSQL COPY."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -68,9 +92,28 @@ def _bulk_insert_keys(session: Session, values: list[tuple[int, int, float]]) ->
                 copy.write_row((cid, key, _utc(received)))
         return
     sql = "INSERT INTO repeat_keys (complaint_id, key, received_at) VALUES (?, ?, ?)"
+    text_of = _TimeText()
+    index = next(i for i in KEYS.indexes if i.name == "ix_repeat_keys_key_received")
+    if reindex:
+        index.drop(connection)
     for start in range(0, len(values), 50_000):
-        chunk = [(c, k, _sqlite_time(r)) for c, k, r in values[start : start + 50_000]]
+        chunk = [(c, k, text_of(r)) for c, k, r in values[start : start + 50_000]]
         connection.exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+    if reindex:
+        index.create(connection)
+
+
+class _TimeText:
+    """``_sqlite_time`` remembering the last value: a complaint's keys share its time."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.text = ""
+
+    def __call__(self, ts: float) -> str:
+        if ts != self.last:
+            self.last, self.text = ts, _sqlite_time(ts)
+        return self.text
 
 
 def _sqlite_time(ts: float) -> str:
@@ -192,6 +235,71 @@ def link_rows(
 def insert_links(session: Session, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(LINKS), rows[start : start + CHUNK])
+
+
+_LINK_COLUMNS = (
+    "complaint_id",
+    "earlier_id",
+    "kind",
+    "detected_kind",
+    "score",
+    "explanation",
+    "status",
+    "decided_by_id",
+    "decided_at",
+    "source",
+    "created_at",
+    "received_at",
+    "place",
+    "earlier_case_id",
+    "unit_id",
+)
+
+
+def bulk_insert_links(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``insert_links`` for a rebuild's many rows, through the driver (SQLite one prepared
+    INSERT, PostgreSQL COPY): the values as SQLAlchemy would bind them — the explanation as
+    ``json.dumps`` gives it (or already given as that text), times in UTC — without its
+    per-value processing. The caller has flushed the session (no autoflush here)."""
+    connection = session.connection()
+    names = ", ".join(_LINK_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        copy_sql = f"COPY repeat_links ({names}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(_link_values(row, _as_utc))
+        return
+    if connection.dialect.name != "sqlite":
+        insert_links(session, rows)
+        return
+    sql = f"INSERT INTO repeat_links ({names}) VALUES ({', '.join('?' * len(_LINK_COLUMNS))})"
+    times: dict[datetime, str] = {}
+
+    def stored(value: datetime) -> str:
+        found = times.get(value)
+        if found is None:
+            found = times[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return found
+
+    for start in range(0, len(rows), 50_000):
+        chunk = [_link_values(row, stored) for row in rows[start : start + 50_000]]
+        connection.exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+
+
+def _link_values(row: dict[str, Any], when: Any) -> tuple[Any, ...]:
+    values = [row[name] for name in _LINK_COLUMNS]
+    explanation = values[5]
+    values[5] = explanation if isinstance(explanation, str) else json.dumps(explanation)
+    for i in (8, 10, 11):
+        if values[i] is not None:
+            values[i] = when(values[i])
+    return tuple(values)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
 
 
 def link_of(session: Session, complaint_id: int) -> RepeatLink | None:

@@ -22,6 +22,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from civicdesk.repeats import texts
@@ -174,46 +175,88 @@ def stable_key(text: str) -> int:
 def block_keys(f: Facts, taxonomy: Taxonomy) -> set[int]:
     """The keys a complaint is filed under: its place, its 330 m cell, its caller, and its area
     when it has neither place nor point. Each within its top-level category group."""
-    g = taxonomy.group(f.category)
-    keys = set()
-    if f.place is not None:
-        keys.add(f"p|{g}|{f.district or 0}|{f.place.key}")
-    if f.point is not None:
-        cx, cy = cell_of(*f.point)
-        keys.add(f"g|{g}|{cx}|{cy}")
-    person = f.person()
-    if person:
-        keys.add(f"h|{g}|{person}")
-    if f.place is None and f.point is None:
-        if f.area is not None:
-            keys.add(f"a|{g}|{f.area}")
-        title = _title_key(f)
-        if title:
-            keys.add(f"t|{g}|{title}")
-    return {stable_key(k) for k in keys}
-
-
-def _title_key(f: Facts) -> str | None:
-    """A text with nothing else to go by is also filed under its opening words (a repost
-    under the same title finds the first)."""
-    head = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", f.text.split("。")[0])[:24]
-    return head if len(head) >= 8 else None
+    return _own_keys(f, taxonomy.group(f.category), _title_key(f), None)
 
 
 def query_keys(f: Facts, taxonomy: Taxonomy, own: set[int] | None = None) -> set[int]:
     """The keys to look up for a complaint: its own (``own`` when already computed), the eight
     cells around its point, and its area (earlier complaints that had only an area)."""
     g = taxonomy.group(f.category)
-    keys = set(own if own is not None else block_keys(f, taxonomy))
+    title = _title_key(f)
+    keys = set(own if own is not None else _own_keys(f, g, title, None))
+    return _add_lookups(keys, f, g, title, None)
+
+
+KeyMemo = dict[tuple[object, ...], int]
+
+
+def keys_of(f: Facts, taxonomy: Taxonomy, memo: KeyMemo | None = None) -> tuple[set[int], set[int]]:
+    """``block_keys`` and ``query_keys`` at once (the rebuild needs both for every complaint);
+    ``memo`` keeps the hashes of the keys complaints share (places, cells, areas) for a run."""
+    g = taxonomy.group(f.category)
+    title = _title_key(f)
+    own = _own_keys(f, g, title, memo)
+    return own, _add_lookups(set(own), f, g, title, memo)
+
+
+def _own_keys(f: Facts, g: int, title: str | None, memo: KeyMemo | None) -> set[int]:
+    keys = set()
+    if f.place is not None:
+        keys.add(_shared(memo, "p", g, f.district or 0, f.place.key))
     if f.point is not None:
         cx, cy = cell_of(*f.point)
-        keys |= {stable_key(f"g|{g}|{cx + i}|{cy + j}") for i in (-1, 0, 1) for j in (-1, 0, 1)}
+        keys.add(_shared(memo, "g", g, cx, cy))
+    person = f.person()
+    if person:
+        keys.add(stable_key(f"h|{g}|{person}"))
+    if f.place is None and f.point is None:
+        if f.area is not None:
+            keys.add(_shared(memo, "a", g, f.area))
+        if title:
+            keys.add(stable_key(f"t|{g}|{title}"))
+    return keys
+
+
+def _add_lookups(
+    keys: set[int], f: Facts, g: int, title: str | None, memo: KeyMemo | None
+) -> set[int]:
+    if f.point is not None:
+        cx, cy = cell_of(*f.point)
+        keys.update(_shared(memo, "g", g, cx + i, cy + j) for i in (-1, 0, 1) for j in (-1, 0, 1))
     if f.area is not None:
-        keys.add(stable_key(f"a|{g}|{f.area}"))
-    title = _title_key(f)
+        keys.add(_shared(memo, "a", g, f.area))
     if title:
         keys.add(stable_key(f"t|{g}|{title}"))
     return keys
+
+
+def _shared(memo: KeyMemo | None, *parts: object) -> int:
+    """The key of a place, a cell or an area: shared by many complaints, so hashed once."""
+    if memo is None:
+        return _shared_key(*parts)
+    value = memo.get(parts)
+    if value is None:
+        value = memo[parts] = stable_key("|".join(map(str, parts)))
+    return value
+
+
+@lru_cache(maxsize=1 << 14)
+def _shared_key(*parts: object) -> int:
+    return stable_key("|".join(map(str, parts)))
+
+
+_NOT_TITLE = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _title_key(f: Facts) -> str | None:
+    """A text with nothing else to go by is also filed under its opening words (a repost
+    under the same title finds the first)."""
+    first = f.text.partition("。")[0]
+    # The pattern drops single characters: the head of a prefix is the head of the whole.
+    head = _NOT_TITLE.sub("", first[:64])[:24]
+    if len(head) < 24 and len(first) > 64:
+        head = _NOT_TITLE.sub("", first)[:24]
+    return head if len(head) >= 8 else None
 
 
 def score_pair(x: Facts, y: Facts, taxonomy: Taxonomy) -> Match:
@@ -304,8 +347,9 @@ def decide(
     """
     lookback = taxonomy.lookback.get(x.category or -1, rules.lookback_days) * DAY
     matches: list[Match] = []
+    mine, latest = x.order, x.received + rules.ahead_seconds
     for y in candidates:
-        if y.id == x.id or y.order >= x.order or y.received > x.received + rules.ahead_seconds:
+        if y.id == x.id or y.order >= mine or y.received > latest:
             continue
         case = cases.get(y.case_id or -1)
         last = y.received

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Framing that says nothing about the problem: greetings, requests, repeat openings.
 _BOILERPLATE = re.compile(
@@ -28,6 +29,13 @@ def features(text: str, *, drop: Iterable[str] = ()) -> frozenset[str]:
     for word in drop:
         if word and len(word) >= 2:
             text = text.replace(word, " ")
+    return _grams(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _grams(text: str) -> frozenset[str]:
+    # Cached: many complaints say the same thing once their place is taken out (a template,
+    # a caller's repeated words), and the rebuild reads every complaint.
     text = _BOILERPLATE.sub(" ", text)
     grams: set[str] = set()
     for run in _CJK_RUN.findall(text):

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from civicdesk.assessment.report_cli import pdf_command, workbook_command
 from civicdesk.clock import SystemClock, to_local
 from civicdesk.errors import DomainError
 from civicdesk.reports.csv_export import write_summary_csv
@@ -25,6 +26,11 @@ USAGE_ERROR = 2
 @app.callback()
 def report() -> None:
     """Reports: complaint figures against the same period last year."""
+
+
+# The assessment report files (issue 6): Excel workbook and PDF.
+app.command("workbook")(workbook_command)
+app.command("pdf")(pdf_command)
 
 
 @app.command("summary")

@@ -14,6 +14,7 @@ from civicdesk.config.policies import supervision_policy
 from civicdesk.core.workflow import CaseStatus
 from civicdesk.errors import InvalidInput
 from civicdesk.supervision import limits as time_limits
+from civicdesk.supervision.marks import schedule_report
 from civicdesk.supervision.models import Notice
 from civicdesk.supervision.rules import STEP_OF_STATUS
 from civicdesk.taxonomy.models import Category
@@ -43,9 +44,9 @@ def set_grade(ctx: ActionContext, *, grade: str | None = None) -> dict[str, Any]
     previous, case.grade, case.grade_set_at = case.grade, chosen.code, ctx.now
     suggestion = suggest(ctx.session, case, policy)
     cadence = policy.report_every(chosen.code)
-    case.next_report_at = cadence.after(ctx.calendar, ctx.now) if cadence else None
-    if case.next_report_at is not None:
-        case.next_check_at = min(filter(None, (case.next_check_at, case.next_report_at)))
+    ctx.session.flush()
+    first_report = cadence.after(ctx.calendar, ctx.now) if cadence else None
+    schedule_report(ctx.session, case.id, first_report)
     level = policy.levels.get(chosen.level)
     return {
         "grade": chosen.code,

@@ -1,5 +1,8 @@
 """The time limits of a case's steps (签收 accept, 处置 handle, 答复 reply): the category's own
-(``categories.yaml``), overridden by its supervision grade's (``supervision.yaml``).
+(``categories.yaml``), overridden by its supervision grade's (``supervision.yaml``). The centre's
+own steps (立案 file, 派遣 dispatch) have no limit in ``categories.yaml``: theirs come from the
+``centre_limits`` of ``supervision.yaml`` (per category, or ``default``), overridden by a grade's,
+and are None when nothing sets one (no deadline is stored then).
 
 Read when work is assigned (dispatch, rework, a refused return, a grade change) and turned into
 stored deadlines; never recomputed on read.
@@ -23,10 +26,17 @@ class StepLimits:
     accept: Duration
     handle: Duration
     reply: Duration
+    file: Duration | None = None
+    dispatch: Duration | None = None
 
     def due(self, step: str, calendar: WorkCalendar, start: datetime) -> datetime:
         duration: Duration = getattr(self, step)
         return duration.after(calendar, start)
+
+    def due_or_none(self, step: str, calendar: WorkCalendar, start: datetime) -> datetime | None:
+        """``due`` for a step whose limit may be unset (file, dispatch): None then."""
+        duration: Duration | None = getattr(self, step)
+        return duration.after(calendar, start) if duration is not None else None
 
 
 def category_codes(session: Session, category: Category) -> list[str]:
@@ -41,9 +51,23 @@ def category_codes(session: Session, category: Category) -> list[str]:
 
 def for_grade(session: Session, category: Category, grade: str | None) -> StepLimits:
     """The limits a case of ``category`` at ``grade`` gets (no grade: the category's)."""
-    chosen = supervision_policy(session).grade_limits(category_codes(session, category), grade)
+    policy = supervision_policy(session)
+    codes = category_codes(session, category)
+    chosen = policy.grade_limits(codes, grade)
     return StepLimits(
         accept=chosen.get("accept", Duration(float(category.accept_hours), "h")),
         handle=chosen.get("handle", Duration(float(category.handle_days), "d")),
         reply=chosen.get("reply", Duration(float(category.reply_days), "d")),
+        file=chosen.get("file") or policy.centre_limit(codes, "file"),
+        dispatch=chosen.get("dispatch") or policy.centre_limit(codes, "dispatch"),
     )
+
+
+def centre_limit(
+    session: Session, category: Category | None, grade: str | None, step: str
+) -> Duration | None:
+    """The 立案 (``step="file"``) or 派遣 (``"dispatch"``) limit of a case, also for a case not
+    yet classified (``category`` None: the ``default`` entry)."""
+    if category is not None:
+        return getattr(for_grade(session, category, grade), step)
+    return supervision_policy(session).centre_limit([], step)

@@ -67,3 +67,27 @@ class Notice(Base):
     delivered_at: Mapped[datetime | None]  # the in-app channel delivered it
     read_at: Mapped[datetime | None]
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CaseMarks(Base):
+    """The sweep's bookkeeping for a case, in a narrow table of its own (one row per case the
+    sweep has looked at). Kept off ``cases`` on purpose: the catch-up sweep marks thousands of
+    cases at once, and on the wide, heavily indexed ``cases`` table each such write (it changes
+    an indexed column) rewrites an entry in every index of the table; here it touches two.
+    The marks hold the deadline (``cases.due_at``) they were set for, so a new deadline starts
+    unmarked with no reset. docs/benchmarks.md (Supervision) has the measurements."""
+
+    __tablename__ = "case_marks"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # 临期 and 超期: the deadline each was set for.
+    warned_due_at: Mapped[datetime | None]
+    overdue_due_at: Mapped[datetime | None]
+    # When the sweep must look again (urging thresholds, reports).
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A graded case's next progress report (its grade's cadence).
+    next_report_at: Mapped[datetime | None]
+    # The complaint count the count rules last saw.
+    complaints_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -25,6 +25,10 @@ from civicdesk.core.calendar import WorkCalendar
 
 _DURATION = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*(h|d)\s*")
 STEPS = ("accept", "handle", "reply")  # 签收, 处置, 答复
+# The centre's own steps before a unit is involved: 立案 (from opening) and 派遣 (from filing).
+# Their limits come from ``centre_limits`` (per category) and, like the others, from a grade.
+CENTRE_STEPS = ("file", "dispatch")
+LIMIT_STEPS = (*CENTRE_STEPS, *STEPS)
 FACTORS = (
     "complaints",
     "complainants",
@@ -100,9 +104,19 @@ class _Strict(BaseModel):
 
 
 class StepLimits(_Strict):
+    file: DurationText | None = None
+    dispatch: DurationText | None = None
     accept: DurationText | None = None
     handle: DurationText | None = None
     reply: DurationText | None = None
+
+
+class CentreLimits(_Strict):
+    """立案 and 派遣 limits of one category (and its sub-categories), or of every category
+    (the entry ``default``)."""
+
+    file: DurationText | None = None
+    dispatch: DurationText | None = None
 
 
 class WarningLead(_Strict):
@@ -208,6 +222,8 @@ class SupervisionFile(_Strict):
     grades: list[Grade] = Field(min_length=1)
     # category code (applies to its sub-categories) → grade code → step limits
     limits: dict[str, dict[str, StepLimits]] = {}
+    # 立案/派遣 limits: "default" → every category; a category code → it and its sub-categories
+    centre_limits: dict[str, CentreLimits] = {}
     suggestion: Suggestion = Suggestion()
     rules: list[Rule] = []
     contacts: dict[str, Contact] = {}
@@ -234,6 +250,10 @@ def cross_check(
     for i, rule in enumerate(doc.rules):
         if rule.to is not None and rule.to not in levels:
             problems.append((("rules", i, "to"), _unknown("level", rule.to, levels)))
+    for category in doc.centre_limits:
+        if category_codes is not None and category != "default" and category not in category_codes:
+            at = ("centre_limits", category)
+            problems.append((at, f"unknown category {category!r} (or 'default')"))
     for code in doc.suggestion.thresholds:
         if code not in grades:
             at = ("suggestion", "thresholds", code)
@@ -299,11 +319,24 @@ class SupervisionPolicy:
         for layer in [*layers, found.limits]:
             if layer is None:
                 continue
-            for step in STEPS:
+            for step in LIMIT_STEPS:
                 value = getattr(layer, step)
                 if value is not None and step not in chosen:
                     chosen[step] = Duration.parse(value)
         return chosen
+
+    def centre_limit(self, categories: list[str], step: str) -> Duration | None:
+        """The 立案 or 派遣 limit (``step`` "file" or "dispatch") of a case in ``categories``
+        (most specific first; empty for a case not yet classified): the nearest category entry
+        of ``centre_limits`` that sets it, else ``default``; None when nothing sets it."""
+        if self.doc is None:
+            return None
+        for code in [*categories, "default"]:
+            entry = self.doc.centre_limits.get(code)
+            value = getattr(entry, step) if entry is not None else None
+            if value is not None:
+                return Duration.parse(value)
+        return None
 
     def report_every(self, grade: str | None) -> Duration | None:
         found = self.grade(grade)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, outerjoin, select
 from sqlalchemy.orm import Session
 
 from civicdesk.cases.models import Case
 from civicdesk.core.workflow import CaseStatus
-from civicdesk.supervision.models import Notice
+from civicdesk.supervision.models import CaseMarks, Notice
 
 S = CaseStatus
 WATCHED = (S.dispatched.value, S.accepted.value, S.handled.value, S.suspended.value)
@@ -44,23 +44,27 @@ def sweep_candidates(
     session: Session, *, now: datetime, bounds: dict[str, datetime], min_complaints: int | None
 ) -> list[int]:
     """Cases the sweep must look at, each found through an index:
-    a deadline within the warning lead not yet marked for it (ix_cases_status_due);
-    a threshold the sweep itself scheduled (ix_cases_next_check_at);
+    a deadline within the warning lead not yet marked for it (ix_cases_status_due, then the
+    case's marks by their key);
+    a threshold the sweep itself scheduled (ix_case_marks_next_check_at);
     more complaints than the count rules last saw (ix_cases_status_complaints)."""
+    joined = outerjoin(Case, CaseMarks, CaseMarks.case_id == Case.id)
     unmarked = or_(
-        Case.warned_due_at.is_distinct_from(Case.due_at),
-        and_(Case.due_at <= now, Case.overdue_due_at.is_distinct_from(Case.due_at)),
+        CaseMarks.warned_due_at.is_distinct_from(Case.due_at),
+        and_(Case.due_at <= now, CaseMarks.overdue_due_at.is_distinct_from(Case.due_at)),
     )
     queries = [
-        select(Case.id).where(_within_lead(now, bounds), unmarked),
-        select(Case.id).where(Case.next_check_at <= now),
+        select(Case.id).select_from(joined).where(_within_lead(now, bounds), unmarked),
+        select(CaseMarks.case_id).where(CaseMarks.next_check_at <= now),
     ]
     if min_complaints is not None:
         queries.append(
-            select(Case.id).where(
+            select(Case.id)
+            .select_from(joined)
+            .where(
                 Case.status.in_(SUPERVISABLE),
                 Case.complaint_count >= min_complaints,
-                Case.complaint_count > Case.complaints_seen,
+                Case.complaint_count > func.coalesce(CaseMarks.complaints_seen, 0),
             )
         )
     ids: set[int] = set()

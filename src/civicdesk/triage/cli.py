@@ -31,8 +31,12 @@ def _categories(config: str, labels: list[str]) -> tuple[Any, dict[str, bool] | 
     return Lexicon.build({r.code: r.values["keywords"] for r in rows}), remit
 
 
-def _fitter(lexicon: Any, unlabelled: Any, self_train: bool) -> Any:
+def _fitter(lexicon: Any, unlabelled: Any, self_train: bool, body_chars: int | None = None) -> Any:
     from civicdesk.triage import classifier
+
+    params = classifier.Params(
+        self_training=self_train, body_chars=body_chars or classifier.BODY_CHARS
+    )
 
     def fit(data: Any) -> Any:
         model = classifier.train(
@@ -40,7 +44,7 @@ def _fitter(lexicon: Any, unlabelled: Any, self_train: bool) -> Any:
             data.bodies,
             data.labels,
             lexicon=lexicon,
-            params=classifier.Params(self_training=self_train),
+            params=params,
             unlabelled=unlabelled,
             calibrate=False,
         )
@@ -61,6 +65,9 @@ def train(
         None, help="Unlabelled CSV (title, detail): fits the IDF, and self-training."
     ),
     self_train: bool = typer.Option(False, "--self-train", help="Self-training on --unlabelled."),
+    body_chars: int | None = typer.Option(
+        None, help="Characters of the body the model reads (default 150, docs/triage.md)."
+    ),
     config: str = typer.Option("hangzhou", help="Configuration whose keywords are features."),
     activate: bool = typer.Option(False, help="Register the model and make it the active one."),
 ) -> None:
@@ -90,7 +97,9 @@ def train(
         bodies,
         labels,
         lexicon=lexicon,
-        params=classifier.Params(self_training=self_train),
+        params=classifier.Params(
+            self_training=self_train, body_chars=body_chars or classifier.BODY_CHARS
+        ),
         unlabelled=extra,
         metadata={"source": source, "label_column": label_column},
     )
@@ -142,6 +151,9 @@ def evaluate(
         None, help="Unlabelled CSV for the IDF (and --self-train); --data's ids are left out."
     ),
     self_train: bool = typer.Option(False, "--self-train"),
+    body_chars: int | None = typer.Option(
+        None, help="Characters of the body the model reads (default 150, docs/triage.md)."
+    ),
     seed: int = typer.Option(0, help="The folds' random seed."),
     config: str = typer.Option("hangzhou", help="Configuration: keywords and remit of labels."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -161,7 +173,7 @@ def evaluate(
         predicted = evaluation.cross_validate(
             labelled,
             {
-                "model": _fitter(lexicon, extra, self_train),
+                "model": _fitter(lexicon, extra, self_train, body_chars),
                 "baseline": evaluation.baseline_fitter,
             },
             folds=cv,

@@ -84,10 +84,21 @@ class Lexicon:
         return found
 
     def _scores(self, title: str, body: str) -> dict[int, float]:
+        """One pass over title and body together (a separator no keyword contains between
+        them); each distinct keyword counts once in the title and once in the body."""
         scores: dict[int, float] = {}
-        for weight, text in ((TITLE_BONUS, title), (1.0, body)):
-            for index, words in self.hits(text).items():
-                scores[index] = scores.get(index, 0.0) + weight * len(words)
+        if not self.codes or not (title or body):
+            return scores
+        seen: set[tuple[bool, str]] = set()
+        cut = len(title)
+        for end, (word, indices) in self._automaton.iter(f"{title}\x00{body}"):
+            where = (end < cut, word)
+            if where in seen:
+                continue
+            seen.add(where)
+            weight = TITLE_BONUS if end < cut else 1.0
+            for index in indices:
+                scores[index] = scores.get(index, 0.0) + weight
         return scores
 
     def triplets(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import ahocorasick
 
@@ -47,6 +48,8 @@ TEXT_CHARS = 500
 # Suffixes that make a street's short name part of another word: 朝晖路 is a road (which may
 # cross several streets), 西溪湿地 a park; the short name counts only when none follows it.
 _NOT_A_STREET_AFTER = set("路街巷弄桥道湿")
+# Sort keys of matches: length × this outweighs any position in a searched text.
+_LONGER = 1 << 20
 # "苏州市姑苏区", "北京市东城区": a city followed by one of its districts. Only this full shape
 # counts as another city's address — 超市, 夜市, 城市 alone are not cities.
 _CITY_DISTRICT = re.compile(r"([\u4e00-\u9fff]{2,3})市[\u4e00-\u9fff]{1,4}?[区县]")
@@ -71,6 +74,7 @@ class _Entry:
     short_street: bool
     # (street id, weight, community id or 0, by the street's full name)
     contributions: tuple[tuple[int, float, int, bool], ...]
+    length: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,28 +187,33 @@ class Locator:
             bool(kinds & {"district", "district_name"}),
             kinds == {"street_short"},
             tuple(contributions),
+            len(name),
         )
 
     # ---- finding names ------------------------------------------------------------------------
 
     def _matches(self, text: str) -> list[_Entry]:
         """Non-overlapping names, longest first where they overlap, in text order."""
-        found = [(end - len(e.name) + 1, end, e) for end, e in self._automaton.iter(text)]
-        if len(found) == 1 and not found[0][2].short_street:
-            return [found[0][2]]
-        if len(found) > 1:
-            found.sort(key=lambda m: (m[0] - m[1], m[0]))
-        taken: list[tuple[int, int]] = []
+        # Sorted by one integer: longer names first, then by where they start (a name and a
+        # position identify a match, so no two keys are equal and entries are never compared).
+        found = [
+            (end + 1 - e.length * (_LONGER + 1), end - e.length + 1, end, e)
+            for end, e in self._automaton.iter(text)
+        ]
+        if len(found) == 1 and not found[0][3].short_street:
+            return [found[0][3]]
+        found.sort()
+        used = bytearray(len(text))  # 1 where a chosen name lies
         chosen = []
-        for start, end, entry in found:
-            if any(start <= e and s <= end for s, e in taken):
+        for _, start, end, entry in found:
+            if used.find(1, start, end + 1) >= 0:
                 continue
             # A street's short name followed by 路/街/桥… names a road or a park, not the street.
             if entry.short_street and end + 1 < len(text) and text[end + 1] in _NOT_A_STREET_AFTER:
                 continue
-            taken.append((start, end))
+            used[start : end + 1] = b"\x01" * entry.length
             chosen.append((start, entry))
-        chosen.sort(key=lambda c: c[0])
+        chosen.sort(key=itemgetter(0))
         return [entry for _, entry in chosen]
 
     def placed(self, code: str, how: str = "picked") -> Location:
@@ -224,13 +233,17 @@ class Locator:
     def locate(self, *texts: str | None) -> Location:
         """The place the texts name (an address first, then the complaint text): the evidence of
         all of them together."""
+        if len(texts) == 1:  # an address alone: the common case, without the generic path
+            return self._locate(normalise(texts[0], limit=TEXT_CHARS))
         return self.locate_normalised(*(normalise(t, limit=TEXT_CHARS) for t in texts if t))
 
     def locate_normalised(self, *texts: str) -> Location:
         """``locate`` of texts already normalised (``text.normalise_many``). The first text (the
         address) alone when it places a street; otherwise all of them together."""
         first = texts[0] if texts else ""
-        if first and len(texts) > 1:
+        if len(texts) == 1:
+            return self._locate(first[:TEXT_CHARS])
+        if first:
             found = self._locate(first[:TEXT_CHARS])
             if found.street is not None:
                 return found
@@ -282,7 +295,8 @@ class Locator:
         outside: list[str],
     ) -> Location:
         unresolved: list[str] = []
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        # Stable: streets of equal evidence keep the order they were found in.
+        ranked = sorted(scores.items(), key=itemgetter(1), reverse=True)
         street = None
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
             street = self.areas[ranked[0][0]]

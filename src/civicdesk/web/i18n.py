@@ -19,6 +19,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cases": ("案件列表", "Cases"),
     "inbox": ("本单位待办", "Unit inbox"),
     "reports": ("统计报表", "Reports"),
+    "dashboard": ("综合看板", "Dashboard"),
+    "hotspots": ("热点问题", "Hot spots"),
     "supervision": ("督办台", "Supervision"),
     "case": ("案件", "Case"),
     "status": ("状态", "Status"),

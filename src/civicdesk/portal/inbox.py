@@ -1,0 +1,521 @@
+"""The citizen side's inbox: a public submission is checked, written with one insert and
+answered at once; intake (triage, the repeat check, the case) runs in the drain, in batches.
+
+Why (docs/portal.md, "Inbox"): a full intake costs about ten times a bare insert and, on one
+write lock, puts 32 concurrent citizens in a queue of seconds. The citizen needs an answer they
+can track, not the case itself, within the request: the acknowledgement number (受理编号,
+``HZ20261127W000123``: prefix, local date, ``W``, the inbox id) and the private link are valid
+the moment the insert commits. The tracking page says 已受理，正在分派 until the drain has run
+intake; then it shows the case (the complaint carries the acknowledgement number as its
+``upstream_ref``, so the number keeps working, and intake is exactly once even if a drain pass
+is repeated).
+
+Every rule that refuses bad input stays at the door (length, phone, point in the city, category,
+area, photos, rate limits, the same complaint again within the duplicate window); the drain only
+meets input that passed them.
+
+The drain (``drain``): ``civicdesk worker`` runs it between its passes; a server can run it too
+(``CIVICDESK_PORTAL_DRAIN_SECONDS``, ``start_server_drain``). Several drains at once are safe:
+on PostgreSQL each takes its rows ``FOR UPDATE SKIP LOCKED``; on SQLite each batch is one
+``BEGIN IMMEDIATE`` transaction (writers are serialised) and reads the rows inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Engine, Integer, bindparam, func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicdesk.clock import to_local
+from civicdesk.config.service import get_setting
+from civicdesk.db import UTCDateTime, begin_for_writing, session_factory
+from civicdesk.errors import DomainError, InvalidInput
+from civicdesk.intake.models import Complaint
+from civicdesk.intake.service import Lookups, record_complaint
+from civicdesk.org.models import Area
+from civicdesk.portal.geo import Bounds, city_bounds
+from civicdesk.portal.models import InboxItem, Submission
+from civicdesk.portal.schemas import CitizenComplaint
+from civicdesk.portal.service import (
+    PortalConfig,
+    attach,
+    dedupe_key,
+    hash_token,
+    intake_data,
+    photo_record,
+)
+from civicdesk.portal.uploads import MediaStore, Photo
+from civicdesk.taxonomy.models import Category
+
+log = logging.getLogger("civicdesk.portal.inbox")
+INBOX = InboxItem.__table__
+PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING_STATUS = "已受理，正在分派"
+ACK = re.compile(r"^([A-Z]{1,8})(\d{8})W(\d{6,12})$")
+CACHE_SECONDS = 30.0
+FIELDS = ("text", "phone", "name", "address", "area", "longitude", "latitude", "category")
+
+
+def ack_number(prefix: str, created_at: datetime, item_id: int) -> str:
+    """The acknowledgement number of an inbox row (valid as soon as the row is committed)."""
+    return f"{prefix}{to_local(created_at):%Y%m%d}W{item_id:06d}"
+
+
+def parse_ack(number: str) -> tuple[str, int] | None:
+    """(local date YYYYMMDD, inbox id) of an acknowledgement number, or None."""
+    found = ACK.match(number.strip().upper())
+    return (found[2], int(found[3])) if found else None
+
+
+# ---- what the door checks against, cached per application ----------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The configuration a submission is checked against, read once per CACHE_SECONDS instead
+    of on every public request (the categories, areas and the city's box change rarely)."""
+
+    case_prefix: str
+    bounds: Bounds | None
+    leaf_categories: frozenset[str]
+    areas: frozenset[str]
+    loaded: float = field(default_factory=time.monotonic)
+
+    def fresh(self) -> bool:
+        return time.monotonic() - self.loaded < CACHE_SECONDS
+
+    @classmethod
+    def load(cls, session: Session) -> Reference:
+        parents = set(
+            session.scalars(select(Category.parent_id).where(Category.parent_id.is_not(None)))
+        )
+        leaves = frozenset(
+            code
+            for code, id_ in session.execute(select(Category.code, Category.id))
+            if id_ not in parents
+        )
+        return cls(
+            case_prefix=get_setting(session, "case_number_prefix", "HZ") or "HZ",
+            bounds=city_bounds(session),
+            leaf_categories=leaves,
+            areas=frozenset(session.scalars(select(Area.code))),
+        )
+
+
+_reference_lock = threading.Lock()
+
+
+def reference(session: Session, holder: Any) -> Reference:
+    """The cached Reference kept on ``holder`` (the application's state)."""
+    cached: Reference | None = getattr(holder, "portal_reference", None)
+    if cached is not None and cached.fresh():
+        return cached
+    fresh = Reference.load(session)
+    with _reference_lock:
+        holder.portal_reference = fresh
+    return fresh
+
+
+def check(complaint: CitizenComplaint, config: PortalConfig, ref: Reference) -> None:
+    """The door's checks beyond the schema: length, the point, the category, the area."""
+    if len(complaint.text) > config.max_text:
+        raise InvalidInput(
+            f"内容过长：最多 {config.max_text} 字，当前 {len(complaint.text)} 字", field="text"
+        )
+    lon, lat = complaint.longitude, complaint.latitude
+    if lon is not None and lat is not None and ref.bounds and not ref.bounds.contains(lon, lat):
+        raise InvalidInput(
+            "所选位置不在本市范围内，请检查坐标（经度、纬度是否填反）或改为填写地址",
+            field="latitude",
+        )
+    if complaint.category is not None and complaint.category not in ref.leaf_categories:
+        raise InvalidInput("请选择有效的问题类别", field="category")
+    if complaint.area is not None and complaint.area not in ref.areas:
+        raise InvalidInput(f"未知区域：{complaint.area}，请重新选择街道", field="area")
+
+
+# ---- accepting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    number: str  # the acknowledgement number (受理编号)
+    token: str  # the private link's secret (only its hash is kept)
+    created: bool  # False: the same complaint a moment ago; its number is given again
+    case_number: str | None = None  # known when a duplicate's intake has already run
+
+
+def accept(
+    session: Session,
+    complaint: CitizenComplaint,
+    photos: list[Photo],
+    *,
+    store: MediaStore,
+    config: PortalConfig,
+    ref: Reference,
+    now: datetime,
+    api_key_id: int | None = None,
+    media_url: str | None = None,
+    admit: Callable[[], None] | None = None,
+) -> Accepted:
+    """Check a citizen's complaint and put it in the inbox (one insert). The same complaint
+    again within ``duplicate_seconds`` gives the first one's number (and a fresh link).
+    ``admit`` is the caller's per-phone limit, taken only for a new complaint."""
+    check(complaint, config, ref)
+    who = complaint.phone or f"key:{api_key_id}:{complaint.name or ''}"
+    key = dedupe_key(who, complaint.text)
+    connection = session.connection()
+    earlier = _recent(session, key, now=now, seconds=config.duplicate_seconds)
+    if earlier is not None:
+        return _again(session, earlier, ref)
+    if admit is not None:
+        admit()
+    stored = [store.save(photo, now=now) for photo in photos]
+    token = secrets.token_urlsafe(24)
+    payload: dict[str, Any] = {name: getattr(complaint, name) for name in FIELDS}
+    payload["photos"] = [photo_record(item) for item in stored]
+    values = {
+        "source": config.source,
+        "token_hash": hash_token(token),
+        "dedupe_key": key,
+        "payload": payload,
+        "api_key_id": api_key_id,
+        "media_url": media_url,
+        "created_at": now,
+    }
+    try:
+        item_id = int(connection.execute(_INSERT, values).scalar_one())
+    except BaseException:
+        store.discard(stored)
+        raise
+    return Accepted(ack_number(ref.case_prefix, now, item_id), token, True)
+
+
+def _recent(session: Session, key: str, *, now: datetime, seconds: int) -> Any:
+    """The same text from the same phone within the window. On PostgreSQL two identical
+    submissions in flight are serialised by an advisory lock on the key (SQLite serialises
+    every writer already), so the second sees the first."""
+    if seconds <= 0:
+        return None
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
+        connection.execute(text("select pg_advisory_xact_lock(:id)"), {"id": lock_id})
+    return connection.execute(
+        _RECENT, {"key": key, "since": now - timedelta(seconds=seconds)}
+    ).first()
+
+
+# The public path's two statements as plain SQL built once (the same on SQLite and PostgreSQL):
+# a Core select/insert is rebuilt and its cache key computed on every request, which costs more
+# than running it.
+_RECENT = (
+    text(
+        "select id, created_at, complaint_id from portal_inbox"
+        " where dedupe_key = :key and created_at >= :since order by id desc limit 1"
+    )
+    .bindparams(bindparam("since", type_=UTCDateTime()))
+    .columns(id=Integer(), created_at=UTCDateTime(), complaint_id=Integer())
+)
+_INSERT = text(
+    "insert into portal_inbox (source, token_hash, dedupe_key, payload, api_key_id, media_url,"
+    " created_at, state) values (:source, :token_hash, :dedupe_key, :payload, :api_key_id,"
+    " :media_url, :created_at, 'pending') returning id"
+).bindparams(bindparam("payload", type_=JSON()), bindparam("created_at", type_=UTCDateTime()))
+
+
+def _again(session: Session, earlier: Any, ref: Reference) -> Accepted:
+    """The duplicate's answer: the first one's number and a fresh private link (the first
+    answer was probably lost with the double click; only one link is valid at a time)."""
+    token = secrets.token_urlsafe(24)
+    connection = session.connection()
+    connection.execute(
+        update(INBOX).where(INBOX.c.id == earlier.id).values(token_hash=hash_token(token))
+    )
+    case_number = None
+    if earlier.complaint_id is not None:
+        connection.execute(
+            update(Submission.__table__)
+            .where(Submission.__table__.c.complaint_id == earlier.complaint_id)
+            .values(token_hash=hash_token(token))
+        )
+        case_number = case_number_of(session, earlier.complaint_id)
+    number = ack_number(ref.case_prefix, earlier.created_at, earlier.id)
+    return Accepted(number, token, False, case_number)
+
+
+def case_number_of(session: Session, complaint_id: int) -> str | None:
+    from civicdesk.cases.models import Case
+
+    return session.scalar(
+        select(Case.number)
+        .join(Complaint, Complaint.case_id == Case.id)
+        .where(Complaint.id == complaint_id)
+    )
+
+
+# ---- finding an inbox row (tracking) --------------------------------------------------------
+
+
+def by_token(session: Session, token: str) -> InboxItem | None:
+    return session.scalar(select(InboxItem).where(InboxItem.token_hash == hash_token(token)))
+
+
+def by_number(session: Session, number: str) -> InboxItem | None:
+    """The inbox row of an acknowledgement number (its date must match too)."""
+    parsed = parse_ack(number)
+    if parsed is None:
+        return None
+    day, item_id = parsed
+    item = session.get(InboxItem, item_id)
+    if item is None or f"{to_local(item.created_at):%Y%m%d}" != day:
+        return None
+    return item
+
+
+def number_of(session: Session, item: InboxItem) -> str:
+    prefix = get_setting(session, "case_number_prefix", "HZ") or "HZ"
+    return ack_number(prefix, item.created_at, item.id)
+
+
+def backlog(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(InboxItem).where(InboxItem.state == PENDING)
+        )
+        or 0
+    )
+
+
+# ---- the drain ------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainStats:
+    taken: int = 0
+    done: int = 0
+    failed: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DrainConfig:
+    repeat_check: bool = True
+    boundaries: Path | None = None
+    batch: int = 50
+    # How long one batch may hold its write transaction (None: by database). SQLite has one
+    # writer: a long drain transaction makes every public submission wait behind it, so
+    # batches there are cut after 30 ms. On PostgreSQL a batch holds the day's case-number lock
+    # (cases.numbering) from its first case opening until it commits, so a second drain (or a
+    # hotline intake) would wait for the whole batch: there each row is its own transaction,
+    # and two drains overlap everything but the case opening.
+    max_hold_seconds: float | None = None
+
+    @classmethod
+    def of(cls, settings: Any) -> DrainConfig:
+        return cls(
+            repeat_check=settings.portal_repeat_check,
+            boundaries=settings.map_boundaries,
+            batch=settings.portal_drain_batch,
+        )
+
+    def hold_for(self, dialect: str) -> float:
+        if self.max_hold_seconds is not None:
+            return self.max_hold_seconds
+        return 0.03 if dialect == "sqlite" else 0.0
+
+
+def drain(
+    sessions: sessionmaker[Session],
+    *,
+    now: Callable[[], datetime],
+    config: DrainConfig | None = None,
+    limit: int = 100_000,
+) -> DrainStats:
+    """Run intake for pending inbox rows, oldest first, in batches (one transaction each),
+    until none is left or ``limit`` rows were taken."""
+    config = config or DrainConfig()
+    stats = DrainStats()
+    start = time.perf_counter()
+    per_row = 0.01  # seconds of intake per row, learnt as the drain goes
+    while stats.taken < limit:
+        with sessions() as session:
+            begin_for_writing(session)
+            dialect = session.get_bind().dialect.name
+            hold = config.hold_for(dialect)
+            # Claim about what fits in the hold time: rows claimed but not taken would be
+            # read for nothing (and, on PostgreSQL, locked away from another drain).
+            size = min(config.batch, limit - stats.taken, int(hold / per_row) + 1)
+            began = time.perf_counter()
+            taken = _drain_batch(session, now, config, size, hold, stats)
+            session.commit()
+        held = time.perf_counter() - began
+        if not taken:
+            break
+        stats.batches += 1
+        per_row = max(0.001, 0.5 * per_row + 0.5 * held / taken)
+        if dialect == "sqlite":
+            # One writer: let the public submissions queued on the writer gate in before the
+            # next batch (a drain that re-takes the lock at once wins that race every time).
+            time.sleep(min(held, 0.05))
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _claim(session: Session, size: int) -> list[InboxItem]:
+    query = select(InboxItem).where(InboxItem.state == PENDING).order_by(InboxItem.id).limit(size)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def _drain_batch(
+    session: Session,
+    now: Callable[[], datetime],
+    config: DrainConfig,
+    size: int,
+    hold: float,
+    stats: DrainStats,
+) -> int:
+    items = _claim(session, size)
+    if not items:
+        return 0
+    started = time.perf_counter()
+    lookups = Lookups.load(session)
+    prefix = get_setting(session, "case_number_prefix", "HZ") or "HZ"
+    taken = 0
+    for item in items:
+        if taken and time.perf_counter() - started > hold:
+            break  # the rest stay pending for the next batch (and are not locked any more)
+        taken += 1
+        try:
+            with session.begin_nested():
+                _intake(session, item, lookups, prefix, config, now())
+            stats.done += 1
+        except DomainError as exc:
+            # Input that passed the door but that intake refuses (e.g. an area removed in
+            # between): kept for staff, never lost; the tracking page says so.
+            item.state, item.error, item.processed_at = FAILED, exc.message[:1000], now()
+            stats.failed += 1
+            log.warning("inbox %s refused by intake: %s", item.id, exc.message)
+        except Exception as exc:
+            # Anything else (a bug, a constraint): the row is set aside too, so that one bad
+            # row cannot stop the queue behind it; the log has the traceback.
+            item.state, item.processed_at = FAILED, now()
+            item.error = f"internal error: {type(exc).__name__}"
+            stats.failed += 1
+            log.exception("inbox %s: intake failed", item.id)
+    session.flush()
+    stats.taken += taken
+    return taken
+
+
+def _intake(
+    session: Session,
+    item: InboxItem,
+    lookups: Lookups,
+    prefix: str,
+    config: DrainConfig,
+    now: datetime,
+) -> None:
+    payload = item.payload
+    complaint = CitizenComplaint.model_construct(**{name: payload.get(name) for name in FIELDS})
+    portal_config = PortalConfig(
+        channel="web" if item.source == "portal" else "app",
+        source=item.source,
+        case_prefix=prefix,
+        boundaries=config.boundaries,
+        repeat_check=config.repeat_check,
+    )
+    data = intake_data(session, complaint, portal_config).model_copy(
+        update={"upstream_ref": ack_number(prefix, item.created_at, item.id),
+                "received_at": item.created_at}
+    )  # fmt: skip
+    result = record_complaint(
+        session,
+        data,
+        actor=None,
+        now=now,
+        case_prefix=prefix,
+        lookups=lookups,
+        repeat_check=config.repeat_check,
+    )
+    if result.created:
+        attach(session, result.complaint.id, payload.get("photos") or [], now)
+        session.add(
+            Submission(
+                complaint_id=result.complaint.id,
+                token_hash=item.token_hash,
+                source=item.source,
+                dedupe_key=item.dedupe_key,
+                api_key_id=item.api_key_id,
+                media_url=item.media_url,
+                created_at=item.created_at,
+            )
+        )
+    item.state, item.complaint_id, item.processed_at = DONE, result.complaint.id, now
+    session.flush()
+
+
+# ---- a drain inside the server (single-process deployments, the demo) -----------------------
+
+
+class ServerDrain:
+    """A thread that drains the inbox every ``interval`` seconds (and at once again while rows
+    keep coming). For a server run without ``civicdesk worker``; harmless beside one."""
+
+    def __init__(
+        self, engine: Engine, *, now: Callable[[], datetime], config: DrainConfig, interval: float
+    ) -> None:
+        self.sessions = session_factory(engine)
+        self.now, self.config, self.interval = now, config, interval
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="portal-drain", daemon=True)
+
+    def start(self) -> ServerDrain:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                stats = drain(self.sessions, now=self.now, config=self.config, limit=1000)
+            except Exception:  # a database hiccup must not kill the thread; the log tells
+                log.exception("portal inbox drain failed; retrying in %.1f s", self.interval)
+                stats = DrainStats()
+            if stats.taken < 1000:
+                self.stop.wait(self.interval)
+
+
+def start_server_drain(app: Any) -> ServerDrain | None:
+    settings = app.state.settings
+    if settings.portal_drain_seconds <= 0:
+        return None
+    return ServerDrain(
+        app.state.engine,
+        now=app.state.clock.now,
+        config=DrainConfig.of(settings),
+        interval=settings.portal_drain_seconds,
+    ).start()
+
+
+def drain_inbox(sessions: sessionmaker[Session], *, now: Callable[[], datetime]) -> DrainStats:
+    """The worker's drain: everything pending, with the portal settings of this process."""
+    from civicdesk.settings import get_settings
+
+    return drain(sessions, now=now, config=DrainConfig.of(get_settings()))
