@@ -57,13 +57,14 @@ def test_engine_reproduces_the_published_january_to_july_figures(tmp_path: Path)
         assert complaints.yoy_change == -16295 and complaints.yoy_percent == Decimal("-49.42")
         # 9类热点问题 13021件，下降36%
         assert hotspot.value == 13021 and round(hotspot.yoy_percent) == -36
-        # 重复投诉量: as the repeat detector counts them, the same as the summary report
-        # (the planted truth is 2,460 against 6,483: −4,023, −62.05%; docs/repeats.md).
+        # 重复投诉量2460件，比去年同期的6483件减少了4023件，降幅达62.05% — as the repeat
+        # detector counts them (the links it confirms), the same as the summary report.
         assert (repeats.value, repeats.last_year.value) == (
             report.repeats.current,
             report.repeats.previous,
         )
-        assert abs(repeats.value - 2460) <= 5 and abs(repeats.last_year.value - 6483) <= 10
+        assert (repeats.value, repeats.last_year.value) == (2460, 6483)
+        assert repeats.yoy_change == -4023 and repeats.yoy_percent == Decimal("-62.05")
         print(
             f"\n{result.backend}: repeats {repeats.value} vs {repeats.last_year.value}, "
             f"{repeats.yoy_change}, {repeats.yoy_percent}%"

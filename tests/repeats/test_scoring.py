@@ -44,6 +44,33 @@ def test_the_same_place_written_two_ways(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        # A level character inside a road name is not an administrative level.
+        ("江干区富春路与市民街交叉口", "j:富春路|市民街"),
+        ("杭州市上城区皮市巷960号建筑工地", "d:皮市巷|960"),
+        ("杭州市下城区新市街644号老陈烧烤店", "d:新市街|644"),
+        ("萧山区市心北路100号", "d:市心北路|100"),
+        ("西湖区园区路3号", "d:园区路|3"),
+        # 超市 and 夜市 are not cities; a spot may be named by a place that is not a road.
+        ("杭州市下城区水亭址超市", "s:水亭址|超市"),
+        ("拱墅区仓基上地下通道附近", "s:仓基上|地下通道"),
+        # Anonymised administrative names still go.
+        ("A2区西地省A市A2区新岭路18号", "d:新岭路|18"),
+    ],
+)
+def test_place_keys(address: str, key: str) -> None:
+    place = READER.read(address)
+    assert place is not None and place.key == key
+
+
+def test_junctions_sharing_one_road_are_different_places() -> None:
+    a, b = READER.read("江干区富春路与市民街交叉口"), READER.read("江干区五星路与市民街交叉口")
+    assert a is not None and b is not None and a.key != b.key
+    assert place_similarity(a, b)[0] < 1.0
+
+
+@pytest.mark.parametrize(
     ("a", "b", "low", "high"),
     [
         ("文三路398号", "文三路400号", 0.5, 0.7),  # neighbouring door numbers

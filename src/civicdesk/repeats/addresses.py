@@ -46,6 +46,9 @@ _BLOCK = re.compile(
 _DOOR = re.compile(rf"({_NAME}{{1,12}}?{_ROAD_END})(\d{{1,5}})(?:号|弄)")
 _DOOR_ANY = re.compile(rf"^({_NAME}{{1,12}}?)(\d{{1,5}})号")
 _SPOT = re.compile(rf"({_NAME}{{1,10}}?{_ROAD_END})({_SPOT_WORDS})")
+# An address field naming a spot by a place that is not a road ("仓基上地下通道", "苏堤地下通道"):
+# a spot there too, not a road called "…通道" because the word happens to end in 道.
+_SPOT_ANY = re.compile(rf"({_NAME}{{2,10}}?)({_SPOT_WORDS})")
 _COMPOUND = re.compile(rf"({_NAME}{{1,12}}?{_COMPOUND_END})(?!管)")
 # In free text only the unmistakable compound words count ("城", "里", "府" end too many
 # words), with the name cut at what cannot be part of it: punctuation, an administrative
@@ -57,13 +60,19 @@ _NAME_CUT = re.compile(
     r".*(?:[^\u4e00-\u9fffA-Za-z0-9]|[县区市镇乡的了在与和对住于是路街道巷号楼栋幢该这那本我]|解决|督促|位于|"
     r"投诉|反映|举报|关于|请求|要求|建议|咨询|附近|周边)"
 )
-_LEVEL_PREFIX = re.compile(r".*(?:省|市(?!场)|[^小社]区|县|街道|镇|乡)")
+# Leading administrative names (杭州市, 上城区, 湖滨街道, or the anonymised A市/A2区), each at
+# least two characters before its level word: a level character after one character or none is
+# part of the road name itself (市民街, 皮市巷, 新市街, 园区路), never cut to "民街", "巷", "路".
+_LEVEL_PREFIX = re.compile(
+    rf"^(?:(?:[{_CJK}]{{2,8}}?|[A-Z]\d{{0,2}})(?:省|(?<![超夜菜门])市(?!场)|(?<![小社园])区|县|街道|镇|乡))+"
+)
 _ROAD = re.compile(rf"({_NAME}{{1,10}}?{_ROAD_END})")
 # Administrative prefixes that every address of a city shares (省, 市, and anonymised "A市",
 # "A1区", "K8县" of the message board); known district and street names come from configuration.
-_GENERIC_ADMIN = re.compile(
-    rf"^(?:中国|[{_CJK}]{{2,3}}省|[{_CJK}]{{2,4}}市(?!场)|[A-Z]\d{{0,2}}[市区县])"
-)
+# A city's name holds no level or road word, and 超市/夜市/菜市/门市/市场 are not cities
+# ("水亭址超市" must not be read as a city called 水亭址超).
+_CITY = rf"(?:(?![区县省市路街巷道与和])[{_CJK}]){{2,4}}(?<![超夜菜门])市(?!场)"
+_GENERIC_ADMIN = re.compile(rf"^(?:中国|[{_CJK}]{{2,3}}省|{_CITY}|[A-Z]\d{{0,2}}[市区县])")
 # Text words that look like compounds but are not places.
 _NOT_PLACES = frozenset(
     {
@@ -217,7 +226,7 @@ def _parse(text: str, *, whole: bool, strip: Callable[[str], str] | None = None)
         return Place(
             "door", f"d:{road}|{number}", road=road, number=number, label=f"{road}{number}号"
         )
-    match = _SPOT.search(text)
+    match = _SPOT.search(text) or (_SPOT_ANY.fullmatch(text) if whole else None)
     if match:
         road = clean(match.group(1))
         return Place("spot", f"s:{road}|{match.group(2)}", road=road, label=road + match.group(2))
