@@ -9,6 +9,7 @@ from civicdesk.reports.periods import (
     Period,
     local_dates_to_utc,
     parse_date,
+    parse_period,
     period_label,
     previous_period,
     same_period_last_year,
@@ -110,3 +111,29 @@ def test_parse_date() -> None:
 def test_year_to_date() -> None:
     assert year_to_date(date(2026, 8, 1)) == P("2026-01-01", "2026-07-31")
     assert year_to_date(date(2026, 1, 1)) == P("2026-01-01", "2026-01-01")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2026-01..2026-07", date(2026, 1, 1), date(2026, 7, 31)),  # the source's 1–7月
+        ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026-q4", date(2026, 10, 1), date(2026, 12, 31)),
+        ("2026-Q1..2026-Q2", date(2026, 1, 1), date(2026, 6, 30)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2025", date(2025, 1, 1), date(2025, 12, 31)),
+        ("2026-03-05..2026-04-02", date(2026, 3, 5), date(2026, 4, 2)),
+        (" 2026-03-05 ", date(2026, 3, 5), date(2026, 3, 5)),
+    ],
+)
+def test_parse_period(text: str, start: date, end: date) -> None:
+    assert parse_period(text) == Period(start, end)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "2026-Q5", "2026-02-30", "July", "2026-01..", "..2026-02", "2026-07..2026-01"],
+)
+def test_parse_period_refuses_what_is_no_period(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_period(text)

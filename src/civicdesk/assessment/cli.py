@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -14,11 +12,10 @@ from rich.table import Table
 from civicdesk.assessment.engine import GROUPINGS, Assessment, Figure
 from civicdesk.assessment.measures import MEASURE_LIST
 from civicdesk.errors import DomainError, InvalidInput
-from civicdesk.reports.periods import Period, parse_date
+from civicdesk.reports.periods import parse_period
 
 app = typer.Typer(no_args_is_help=True)
 USAGE_ERROR = 2
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @app.callback()
@@ -26,37 +23,9 @@ def assessment() -> None:
     """Assessment measures (考核指标) and their analytical copy."""
 
 
-def parse_period(text: str) -> Period:
-    """``2026-01..2026-07`` (whole months), ``2026-03`` (a month), ``2026-01-05..2026-02-10``."""
-    parts = [p.strip() for p in text.split("..")]
-    if len(parts) == 1:
-        parts = [parts[0], parts[0]]
-    if len(parts) != 2 or not all(parts):
-        raise InvalidInput(
-            f"考核期格式无效：{text!r}（例如 2026-01..2026-07 或 2026-01-01..2026-07-31）",
-            field="period",
-        )
-    start = _bound(parts[0], first=True)
-    end = _bound(parts[1], first=False)
-    return Period(start, end)
-
-
-def _bound(text: str, *, first: bool) -> date:
-    match = _MONTH.match(text)
-    if match is None:
-        return parse_date(text, field="period")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise InvalidInput(f"月份无效：{text!r}", field="period")
-    if first:
-        return date(year, month, 1)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
-
-
 @app.command("measures")
 def measures_command(
-    period: str = typer.Option(..., "--period", help="2026-01..2026-07, 2026-03 or dates."),
+    period: str = typer.Option(..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."),
     by: str = typer.Option("total", "--by", help=f"Grouping: {', '.join(GROUPINGS)}."),
     measures: str | None = typer.Option(
         None, "--measures", help="Measure keys, comma-separated (default: all)."

@@ -10,43 +10,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from civicdesk.errors import DomainError, InvalidInput
-from civicdesk.reports.periods import Period, parse_date
+from civicdesk.errors import DomainError
+from civicdesk.reports.periods import Period, parse_date, parse_period
 
 USAGE_ERROR = 2
 PERIOD_HELP = (
-    "Period: 2026-01..2026-07 (months), 2026-03 (a month), 2026 (a year), "
+    "Period: 2026-01..2026-07 (months), 2026-Q2 (a quarter), 2026-03 (a month), 2026 (a year), "
     "2026-01-01..2026-07-31 (dates). Default: January to the last whole month."
 )
-
-
-def parse_period(text: str) -> Period:
-    """2026-01..2026-07, 2026-03, 2026, 2026-01-05..2026-02-10 → local dates."""
-    text = text.strip()
-    first, _, last = text.partition("..")
-    start = _bound(first, end=False)
-    end = _bound(last or first, end=True)
-    return Period(start, end)
-
-
-def _bound(part: str, *, end: bool) -> date:
-    part = part.strip()
-    try:
-        if len(part) == 4:
-            year = int(part)
-            return date(year, 12, 31) if end else date(year, 1, 1)
-        if len(part) == 7:
-            year, month = int(part[:4]), int(part[5:7])
-            last = calendar.monthrange(year, month)[1]
-            return date(year, month, last if end else 1)
-    except ValueError:
-        pass
-    if len(part) == 10:
-        return parse_date(part, field="period")
-    raise InvalidInput(
-        f"统计期间无效：{part!r}（例如 2026-01..2026-07、2026-03、2026）/ invalid period {part!r}",
-        field="period",
-    )
 
 
 def default_period(today: date) -> Period:

@@ -13,6 +13,7 @@ last year lacks, becomes 28 February (the convention of ``dateutil.relativedelta
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -115,6 +116,45 @@ def parse_date(value: str, *, field: str = "date") -> date:
             f"invalid date {value!r}: {exc}",
             field=field,
         ) from exc
+
+
+def parse_period(text: str) -> Period:
+    """A period as people write it: ``2026`` (a year), ``2026-Q2`` (a quarter), ``2026-03`` (a
+    month), ``2026-03-05`` (a day), or ``A..B`` from the start of A to the end of B
+    (``2026-01..2026-07`` is January–July, the source's 1–7月)."""
+    first, dots, last = text.strip().partition("..")
+    if dots and not (first.strip() and last.strip()):
+        raise _bad_period(text)
+    return Period(_period_bound(first, end=False), _period_bound(last or first, end=True))
+
+
+_PERIOD_PART = re.compile(r"^(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|[Qq]([1-4])))?$")
+
+
+def _period_bound(part: str, *, end: bool) -> date:
+    match = _PERIOD_PART.match(part.strip())
+    if match is None:
+        raise _bad_period(part)
+    year, month, day, quarter = match.groups()
+    if day is not None:
+        return parse_date(part, field="period")
+    if quarter is not None:
+        month_no = (int(quarter) - 1) * 3 + (3 if end else 1)
+    elif month is not None:
+        month_no = int(month)
+        if not 1 <= month_no <= 12:
+            raise _bad_period(part)
+    else:
+        month_no = 12 if end else 1
+    return _month_end(int(year), month_no) if end else date(int(year), month_no, 1)
+
+
+def _bad_period(text: str) -> InvalidInput:
+    return InvalidInput(
+        f"统计期间无效：{text.strip()!r}（例如 2026-01..2026-07、2026-Q2、2026-03、2026）/ "
+        f"invalid period {text.strip()!r}",
+        field="period",
+    )
 
 
 def year_to_date(today: date) -> Period:
