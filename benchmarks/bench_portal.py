@@ -51,6 +51,9 @@ from civicdesk.portal import inbox
 from civicdesk.portal.models import InboxItem
 
 CONNECTIONS = 32
+# Rows per drain call (the worker drains everything in one call; 100 keeps stopping prompt).
+# Until 2026-11-28 this was 5, which made every call re-read the session's look-ups.
+DRAIN_CALL = 100
 BOUNDARY = "----civicdeskbench7MA4YWxkTrZu0gW"
 SECRET = "bench-secret-key-shared-by-workers"
 
@@ -257,7 +260,7 @@ class Drainer:
         sessions = session_factory(self.engine)
         while not self.halt.is_set():
             stats = inbox.drain(sessions, now=lambda: datetime.now(UTC), config=self.config,
-                                limit=5)  # fmt: skip
+                                limit=DRAIN_CALL)  # fmt: skip
             self.total.done += stats.done
             self.total.failed += stats.failed
             if not stats.taken:
@@ -328,7 +331,7 @@ def drain_child(url: str, seconds: float) -> None:
     start = time.monotonic()
     end, done = start + seconds, 0
     while time.monotonic() < end:
-        stats = inbox.drain(sessions, now=lambda: datetime.now(UTC), limit=5)
+        stats = inbox.drain(sessions, now=lambda: datetime.now(UTC), limit=DRAIN_CALL)
         done += stats.done
         if not stats.taken:
             time.sleep(0.05)

@@ -34,8 +34,8 @@ def act(session, case, action, actor, now, **params):
 
 def test_filing_deadline_when_the_case_opens_and_dispatch_deadline_when_filed(session, now, staff):
     case = b.complaint(session, now=now, actor=staff["operator"]).case
-    # Tuesday 10:00 + the default 1 working hour (centre_limits.default.file).
-    assert case.file_due_at == now + timedelta(hours=1)
+    # Tuesday 10:00 + the default 2 working hours (centre_limits.default.file).
+    assert case.file_due_at == b.calendar().due_after_working_hours(now, 2)
     assert case.dispatch_due_at is None
     act(session, case, A.file, staff["operator"], now + timedelta(minutes=30))
     assert case.dispatch_due_at == now + timedelta(minutes=90)
@@ -83,13 +83,13 @@ def test_without_a_configured_limit_no_deadline_is_stored(session, now, staff, m
 
 CENTRE_BROKEN = {
     "negative filing limit": (
-        "default: {file: 1h, dispatch: 1h}",
-        "default: {file: -1h, dispatch: 1h}",
+        "default: {file: 2h, dispatch: 1h}",
+        "default: {file: -2h, dispatch: 1h}",
         "时限不能为负数",
     ),
     "nonsense dispatch limit": (
-        "default: {file: 1h, dispatch: 1h}",
-        "default: {file: 1h, dispatch: soon}",
+        "default: {file: 2h, dispatch: 1h}",
+        "default: {file: 2h, dispatch: soon}",
         "时限格式应为",
     ),
     "unknown category": (
@@ -98,8 +98,8 @@ CENTRE_BROKEN = {
         "centre_limits.illegal_bldg: unknown category 'illegal_bldg'",
     ),
     "unknown step": (
-        "default: {file: 1h, dispatch: 1h}",
-        "default: {file: 1h, dispatch: 1h, accept: 1h}",
+        "default: {file: 2h, dispatch: 1h}",
+        "default: {file: 2h, dispatch: 1h, accept: 1h}",
         "centre_limits.default.accept",
     ),
     "negative grade limit": (

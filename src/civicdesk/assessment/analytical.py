@@ -227,6 +227,16 @@ class _ConnectionCache:
             if known is not None:
                 known[1].close()
             con = duckdb.connect(str(path), read_only=True)
+            have = {r[0] for r in con.execute(f"DESCRIBE {ROLLUP}").fetchall()}
+            missing = [c for c in ROLLUP_FLAGS if c not in have]
+            if missing:
+                # A copy written before new fact columns were added (按时立案, …).
+                con.close()
+                raise ConfigurationError(
+                    f"考核分析库 {path} 由旧版本生成（缺少 {', '.join(missing)}），请重新运行 "
+                    "`civicdesk assessment refresh` / the analytical copy predates this "
+                    "version: run `civicdesk assessment refresh` again"
+                )
             meta = con.execute("SELECT refreshed_at, rows FROM facts_meta").fetchone()
             self._open[path] = (version, con, meta or (None, 0))
             return con, meta or (None, 0)

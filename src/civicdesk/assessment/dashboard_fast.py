@@ -139,9 +139,7 @@ def _trend(months: Assessment, year: int, until: date) -> q.Trend:
     return q.Trend(labels, tuple(this), tuple(last), year)
 
 
-def _place_rows(
-    session: Session, area: Area, level: str, rows: dict[Any, Any]
-) -> list[q.PlaceRow]:
+def _place_rows(session: Session, area: Area, level: str, rows: dict[Any, Any]) -> list[q.PlaceRow]:
     """As ``dashboard.place_rows``: every area of ``level`` inside ``area``, then 未定位."""
     out = []
     for member, parent in q.areas_below(session, area, level):
@@ -169,7 +167,9 @@ def _area_rows(session: Session, area: Area, children: list[q.PlaceRow]) -> tupl
     ).all()
     by_code = {r.code: r for r in children}
     rows = [
-        AreaRow(c.code, c.name, c.short_name, by_code[c.code].complaints if c.code in by_code else ZERO)
+        AreaRow(
+            c.code, c.name, c.short_name, by_code[c.code].complaints if c.code in by_code else ZERO
+        )
         for c in direct
     ]
     known = {c.code for c in direct}

@@ -22,7 +22,7 @@ from civicdesk.assessment import dashboard as q
 from civicdesk.assessment.report_cli import default_period
 from civicdesk.assessment.report_data import Report, Series, format_value
 from civicdesk.clock import to_local
-from civicdesk.errors import InvalidInput, NotFound
+from civicdesk.errors import ConfigurationError, InvalidInput, NotFound
 from civicdesk.reports.pages import _area_choices
 from civicdesk.reports.periods import Period, parse_date
 from civicdesk.reports.summary import resolve_area, root_area, summary
@@ -129,7 +129,8 @@ def dashboard_page(
     return _page(request, "assessment/dashboard.html", context)
 
 
-def dashboard_figures(db: Session, period: Period, area: Any, request: Request) -> dict[str, Any]:
+def live_counts(db: Session, period: Period, area: Any) -> tuple:
+    """The dashboard's counts from the live tables: report, trend, child rows, street rows."""
     base = summary(db, start=period.start, end=period.end, area_code=area.code)
     ctx = q.context(db)
     trend = q.monthly_trend(db, year=period.end.year, until=period.end, area=area, ctx=ctx)[None]
@@ -141,6 +142,32 @@ def dashboard_figures(db: Session, period: Period, area: Any, request: Request) 
         if street_level
         else []
     )
+    return base, trend, children, streets
+
+
+def dashboard_counts(
+    db: Session, period: Period, area: Any, copy: Path | None
+) -> tuple[tuple, str | None]:
+    """From the DuckDB copy when one is configured (``CIVICDESK_ANALYTICS_DUCKDB``) and it can
+    answer (a city or district dashboard), else live; with the note on freshness shown."""
+    from civicdesk.assessment import dashboard_fast
+
+    if copy is None or not dashboard_fast.supported(area):
+        return live_counts(db, period, area), None
+    try:
+        fast = dashboard_fast.dashboard_counts(db, period=period, area=area, path=copy)
+    except ConfigurationError:
+        # No copy at the configured path yet: the live figures, and say so.
+        return live_counts(db, period, area), "分析库尚未生成，以下为实时数据。"
+    when = f"{to_local(fast.refreshed_at):%Y-%m-%d %H:%M}" if fast.refreshed_at else "未知"
+    counts = (fast.report, fast.trend, fast.children, fast.streets)
+    return counts, f"数据截至 {when}（分析库）"
+
+
+def dashboard_figures(db: Session, period: Period, area: Any, request: Request) -> dict[str, Any]:
+    copy = request.app.state.settings.analytics_duckdb
+    (base, trend, children, streets), data_note = dashboard_counts(db, period, area, copy)
+    level = q.child_level(area)
     streets = [s for s in streets if s.code is not None]
     categories = sorted(
         (r for r in base.categories if r.code is not None), key=lambda r: -r.complaints.current
@@ -182,6 +209,7 @@ def dashboard_figures(db: Session, period: Period, area: Any, request: Request) 
         "map_note": map_note,
         "children": children,
         "level": level,
+        "data_note": data_note,
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from civicdesk.cases.models import Case
 from civicdesk.core.calendar import CalendarUnknownYear, WorkCalendar
 from civicdesk.supervision import limits as time_limits
+from civicdesk.supervision.policy import Duration
 from civicdesk.taxonomy.models import Category
 
 
@@ -50,3 +51,31 @@ def dispatch_due(
 ) -> datetime | None:
     """The dispatch deadline of a case filed (or handed back to the centre) at ``now``."""
     return time_limits.for_grade(session, category, grade).due_or_none("dispatch", calendar, now)
+
+
+class FileDeadlines:
+    """``set_file_due`` for many cases at once (the bulk import): the calendar read once, each
+    category's limit once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._calendar: WorkCalendar | None = None
+        self._limits: dict[int | None, Duration | None] = {}
+
+    def due(self, category_id: int | None, opened_at: datetime) -> datetime | None:
+        if category_id not in self._limits:
+            category = self.session.get(Category, category_id) if category_id else None
+            self._limits[category_id] = time_limits.centre_limit(
+                self.session, category, None, "file"
+            )
+        limit = self._limits[category_id]
+        if limit is None:
+            return None
+        if self._calendar is None:
+            from civicdesk.config.service import work_calendar
+
+            self._calendar = work_calendar(self.session)
+        try:
+            return limit.after(self._calendar, opened_at)
+        except CalendarUnknownYear:
+            return None

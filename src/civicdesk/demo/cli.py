@@ -294,6 +294,7 @@ def _print_summary(stats: HistoryStats, seconds: float) -> None:
         ("不予立案", stats.not_filed),
         ("在办案件", stats.open_cases),
         ("其中超期", stats.overdue_cases),
+        ("街面保序检查", stats.inspections),
     ):
         table.add_row(label, f"{value:,}")
     console.print(table)

@@ -28,6 +28,7 @@ from civicdesk.config.service import work_calendar
 from civicdesk.core.workflow import CaseStatus as S
 from civicdesk.demo.calendar_fast import FastCalendar, as_datetime, date_of, day_number, start_of
 from civicdesk.demo.draws import FastRandom
+from civicdesk.demo.inspections import inspection_rows, write_inspections
 from civicdesk.demo.logins import DEMO_PASSWORD, Actors, demo_users
 from civicdesk.demo.planned import PlannedComplaint
 from civicdesk.demo.planning import Planner, Progress
@@ -73,6 +74,7 @@ class HistoryStats:
     logins: list[str] = field(default_factory=list)
     # On-duty logins of the receiving units, each named after its unit code.
     unit_logins: int = 0
+    inspections: int = 0  # 街面保序检查 rows (demo/inspections.py)
 
 
 def generate_history(
@@ -110,7 +112,18 @@ def generate_history(
     total = (span.end - span.first) + len(rows.cases) + len(rows.complaints) + len(rows.events)
     total += len(rows.notices)
     write_rows(session, rows, lambda advance, label: tick(advance, total, label))
-    return _stats(span, complaints, rows, actors)
+    # 街面保序检查 of every street over the same days (its own random stream).
+    checks = inspection_rows(
+        session,
+        calendar,
+        seed=seed,
+        first=date_of(span.first),
+        last=date_of(span.end - 1),
+        recorded_at=_as_datetime(span.now),
+    )
+    stats = _stats(span, complaints, rows, actors)
+    stats.inspections = write_inspections(session, checks)
+    return stats
 
 
 def _plan(

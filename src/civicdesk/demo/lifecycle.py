@@ -25,8 +25,14 @@ from civicdesk.demo.planned import Ev, PlannedCase, PlannedComplaint, UnitRef, r
 from civicdesk.demo.reference import Reference
 from civicdesk.demo.shape import EXTENSION_SHARE, SATISFACTION, STREET_OFFICE_SHARE, YearPlan
 from civicdesk.org.models import UnitKind
+from civicdesk.supervision.policy import Duration
 
 Urge = tuple[int, str]  # when, the dispatcher's note
+# The share of cases the centre files, and dispatches, after the limit (centre_limits of
+# supervision.yaml): a busy shift, a case waiting for a call back to the complainant. Taken from
+# the same draw as the usual delay, so the demo's other draws do not move.
+LATE_FILE = 0.04
+LATE_DISPATCH = 0.06
 
 
 class CasePlanner:
@@ -44,6 +50,22 @@ class CasePlanner:
         self.status = S.received.value
         self.unit: UnitRef | None = None
         self.accept_due = self.handle_due = 0
+        self.dispatch_due: int | None = None
+
+    def due_after(self, ts: int, limit: Duration | None) -> int | None:
+        """As ``Duration.after`` on the official calendar; None without a limit."""
+        if limit is None:
+            return None
+        if limit.unit == "h":
+            return self.cal.add_hours(ts, limit.amount)
+        return self.cal.due_days(ts, int(limit.amount))
+
+    def late_or(self, due: int | None, usual: int, u: float, share: float) -> int:
+        """The step's time: ``usual``, or, for a ``share`` of cases (the low draws), a little
+        after the deadline ``due`` (6 minutes to 2 working hours)."""
+        if due is None or u >= share:
+            return usual
+        return self.cal.add_hours(due, 0.1 + 1.9 * u / share)
 
     def add(
         self,
@@ -72,15 +94,21 @@ class CasePlanner:
     def plan(self) -> None:
         rng, case = self.rng, self.case
         first = case.complaints[0]
+        # 立案 is due this long after the case opens (cases.deadlines, at intake).
+        file_due = self.due_after(first.ts, self.cat.file_limit)
         t = self.add(
             first.created,
             A.receive,
             S.received,
             receiver(first.channel),
+            sets={"file_due_at": file_due} if file_due is not None else None,
             inc="complaint_count",
             complaint=first,
         )
-        t = self.centre(t + rng.randint(3 * MINUTE, HOUR))
+        # The usual delay is randint(3 min, 1 h) from the very same draw.
+        u = rng.random()
+        usual = t + 3 * MINUTE + int(u * (HOUR - 3 * MINUTE + 1))
+        t = self.centre(self.late_or(file_due, usual, u, LATE_FILE))
         filer = "operator" if rng.random() < 0.75 else "dispatcher"
         if not self.cat.in_remit or rng.random() < 0.01:
             reason = texts.not_filed_reason(rng, in_remit=self.cat.in_remit)
@@ -88,10 +116,19 @@ class CasePlanner:
             self.add(t, A.not_file, S.not_filed, filer, note=reason, sets=sets)
             return
         case.filed = True
-        t = self.add(
-            t, A.file, S.filed, filer, data={"category": self.cat.code}, sets={"filed_at": t}
+        self.dispatch_due = self.due_after(t, self.cat.dispatch_limit)
+        data: dict[str, Any] = {"category": self.cat.code}
+        sets: dict[str, Any] = {"filed_at": t}
+        if self.dispatch_due is not None:
+            data["dispatch_due_at"] = iso(self.dispatch_due)
+            sets["dispatch_due_at"] = self.dispatch_due
+        t = self.add(t, A.file, S.filed, filer, data=data, sets=sets)
+        # Dispatched within 5–55 minutes, or late for a share (one draw either way).
+        u = rng.random()
+        usual = t + 5 * MINUTE + int((u - LATE_DISPATCH) / (1 - LATE_DISPATCH) * 50 * MINUTE)
+        t = self.dispatch_and_accept(
+            self.centre(self.late_or(self.dispatch_due, usual, u, LATE_DISPATCH))
         )
-        t = self.dispatch_and_accept(self.centre(t + rng.randint(5 * MINUTE, 90 * MINUTE)))
         t = self.extension_or_suspension(t)
         solved, t = self.handle_and_call_back(t)
         self.close(self.centre(t + rng.randint(10 * MINUTE, 20 * HOUR)), solved)
@@ -118,13 +155,18 @@ class CasePlanner:
             return t
         t = self.dispatch(t, rng.choice(others))
         back = self.cal.add_hours(t, rng.uniform(0.1, 0.9) * max(self.cat.accept_hours, 0.5))
+        # Back with the centre: a new dispatch step with its own limit (cases.service._return).
+        sets: dict[str, Any] = {"unit_id": None, "due_at": None}
+        self.dispatch_due = self.due_after(back, self.cat.dispatch_limit)
+        if self.dispatch_due is not None:
+            sets["dispatch_due_at"] = self.dispatch_due
         self.add(
             back,
             A.return_,
             S.returned,
             "unit",
             note=rng.choice(texts.RETURN_REASONS),
-            sets={"unit_id": None, "due_at": None},
+            sets=sets,
             inc="returned_count",
         )
         self.unit = None

@@ -9,6 +9,7 @@ from typing import Any
 
 from civicdesk.core.workflow import CaseStatus
 from civicdesk.demo import texts
+from civicdesk.supervision.policy import Duration
 
 INHERIT = -1  # an event's unit is the case's unit at that moment (as cases.service records it)
 
@@ -43,6 +44,10 @@ class Cat:
     handle_days: int
     propensity: float
     reply_days: int = 1  # working days to answer the citizen after the unit's result
+    # The centre's own limits (supervision.yaml centre_limits): 立案 from opening, 派遣 from
+    # filing; None when the configuration sets none (no deadline is stored then).
+    file_limit: Duration | None = None
+    dispatch_limit: Duration | None = None
 
 
 @dataclass(eq=False)

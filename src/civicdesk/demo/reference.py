@@ -15,6 +15,7 @@ from civicdesk.demo.planned import Cat, Chan, Locality, UnitRef
 from civicdesk.demo.shape import PROFILE_OF_KIND, REPEAT_PROPENSITY
 from civicdesk.intake.models import Channel
 from civicdesk.org.models import Area, AreaLevel, Unit, UnitKind
+from civicdesk.supervision import limits as time_limits
 from civicdesk.taxonomy.models import Category
 
 
@@ -35,8 +36,8 @@ class Reference:
 
 def load_reference(session: Session, rng: FastRandom) -> Reference:
     leaves = leaf_categories(session)
-    hot = [_category(c) for c in leaves if c.hotspot]
-    other = [_category(c) for c in leaves if not c.hotspot and c.in_remit]
+    hot = [_category(session, c) for c in leaves if c.hotspot]
+    other = [_category(session, c) for c in leaves if not c.hotspot and c.in_remit]
     if not hot or not other:
         raise ValueError("the configuration has no hot-spot or no other categories: load it")
     channels = [
@@ -48,7 +49,7 @@ def load_reference(session: Session, rng: FastRandom) -> Reference:
     reference = Reference(
         hot,
         other,
-        [_category(c) for c in leaves if not c.in_remit],
+        [_category(session, c) for c in leaves if not c.in_remit],
         channels,
         get_setting(session, "case_number_prefix", "HZ") or "HZ",
     )
@@ -56,7 +57,7 @@ def load_reference(session: Session, rng: FastRandom) -> Reference:
     return reference
 
 
-def _category(row: Category) -> Cat:
+def _category(session: Session, row: Category) -> Cat:
     return Cat(
         row.id,
         row.code,
@@ -67,6 +68,8 @@ def _category(row: Category) -> Cat:
         int(row.handle_days),
         REPEAT_PROPENSITY.get(row.code, 0.8) if row.in_remit else 0.0,
         int(row.reply_days),
+        time_limits.centre_limit(session, row, None, "file"),
+        time_limits.centre_limit(session, row, None, "dispatch"),
     )
 
 

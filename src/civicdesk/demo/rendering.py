@@ -21,6 +21,8 @@ from civicdesk.demo.planned import INHERIT, Ev, PlannedCase, PlannedComplaint, r
 from civicdesk.intake.models import Complaint
 
 CASE_FIELDS = (
+    "file_due_at",
+    "dispatch_due_at",
     "filed_at",
     "dispatched_at",
     "accepted_at",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from civicdesk.accounts.models import User
 from civicdesk.cases import deadlines, history
 from civicdesk.cases.models import Case
-from civicdesk.cases.numbering import next_case_number
+from civicdesk.cases.numbering import issued, next_case_number
+from civicdesk.config.service import work_calendar
+from civicdesk.core.calendar import WorkCalendar
 from civicdesk.core.workflow import OPEN_STATUSES, CaseAction, CaseStatus, check_role
 from civicdesk.errors import InvalidInput
 from civicdesk.intake.models import Channel, Complaint
@@ -47,12 +49,36 @@ class Lookups:
 
     channels: dict[str, Channel]
     categories: dict[str, Category]
+    # Filled as intake meets them (a city has thousands of areas; a batch uses a few): areas by
+    # code, the placement of an area id, the working calendar (the filing deadline's).
+    areas: dict[str, Area | None] = field(default_factory=dict)
+    places: dict[int, Placement] = field(default_factory=dict)
+    calendars: list[WorkCalendar] = field(default_factory=list)
+
+    def placement(self, session: Session, area: Area | None) -> Placement:
+        if area is None:
+            return placement(session, None)
+        if area.id not in self.places:
+            self.places[area.id] = placement(session, area)
+        return self.places[area.id]
+
+    def calendar(self, session: Session) -> WorkCalendar:
+        if not self.calendars:
+            self.calendars.append(work_calendar(session))
+        return self.calendars[0]
 
     @classmethod
-    def load(cls, session: Session) -> Lookups:
+    def load(cls, session: Session, *, all_areas: bool = False) -> Lookups:
+        """``all_areas``: read every area at once (one query; held here, so that the walks up
+        to district and street find them in the session): for callers that keep the look-ups
+        for many complaints (the inbox drain's session)."""
+        areas: dict[str, Area | None] = (
+            {a.code: a for a in session.scalars(select(Area))} if all_areas else {}
+        )
         return cls(
             channels={c.code: c for c in session.scalars(select(Channel))},
             categories={c.code: c for c in session.scalars(select(Category))},
+            areas=areas,
         )
 
 
@@ -75,23 +101,26 @@ def record_complaint(
     case_prefix: str = "HZ",
     lookups: Lookups | None = None,
     repeat_check: bool = True,
+    known_new: bool = False,
 ) -> IntakeResult:
     # repeat_check=False skips the repeat check and indexing (a switch for measurements and
     # floods: CIVICDESK_PORTAL_REPEAT_CHECK, docs/portal.md); every channel has it on.
+    # known_new=True: the caller has just looked the upstream reference up for a whole batch
+    # (portal.inbox's drain) and found nothing; the unique index still refuses a second one.
     lookups = lookups or Lookups.load(session)
     channel = lookups.channels.get(data.channel)
     if channel is None:
         raise InvalidInput(f"未知渠道：{data.channel}", field="channel")
-    existing = find_existing(session, channel, data.upstream_ref)
+    existing = None if known_new else find_existing(session, channel, data.upstream_ref)
     if existing is not None:
         return IntakeResult(existing, session.get_one(Case, existing.case_id), created=False)
     received_at = check_received_at(data.received_at or now, now)
     category = _category(lookups, data.category)
-    area = _area(session, data.area)
+    area = _area(session, data.area, lookups)
     # Triage (issue 3) fills what the operator left empty; its suggestion is kept below.
     proposal = triage_hooks.propose(session, data, category=category, area=area)
     category, area = proposal.category, proposal.area
-    place = placement(session, area)
+    place = lookups.placement(session, area)
     repeat = repeats.check_new(
         session, data, channel_id=channel.id, category=category, place=place,
         received_at=received_at, actor=actor, now=now,
@@ -103,7 +132,7 @@ def record_complaint(
     elif repeat is not None and repeat.join_case is not None:
         case = repeat.join_case
     else:
-        case = _open_case(session, data, received_at, category, place, case_prefix)
+        case = _open_case(session, data, received_at, category, place, case_prefix, lookups)
     complaint = Complaint(
         channel_id=channel.id,
         upstream_ref=data.upstream_ref,
@@ -169,10 +198,12 @@ def _category(lookups: Lookups, code: str | None) -> Category | None:
     return category
 
 
-def _area(session: Session, code: str | None) -> Area | None:
+def _area(session: Session, code: str | None, lookups: Lookups) -> Area | None:
     if code is None:
         return None
-    area = area_by_code(session, code)
+    if code not in lookups.areas:
+        lookups.areas[code] = area_by_code(session, code)
+    area = lookups.areas[code]
     if area is None:
         raise InvalidInput(f"未知区域：{code}", field="area")
     return area
@@ -194,6 +225,7 @@ def _open_case(
     category: Category | None,
     place: Placement,
     prefix: str,
+    lookups: Lookups,
 ) -> Case:
     title = data.title or data.text[:TITLE_LENGTH]
     for _ in range(NUMBER_RETRIES):
@@ -212,8 +244,9 @@ def _open_case(
         try:
             with session.begin_nested():
                 session.add(case)
+            issued(session, case)
             # 立案 is due this long after the case opens (cases.deadlines).
-            deadlines.set_file_due(session, case, category)
+            deadlines.set_file_due(session, case, category, calendar=lookups.calendar(session))
             return case
         except IntegrityError as exc:
             # Only a concurrent writer taking the same number is worth another try.

@@ -62,10 +62,19 @@ def propose(
     )
     given = category is not None
     if code is not None:
-        category = session.scalar(select(Category).where(Category.code == code))
+        category = _category_by_code(session, code)
     if fill_area and result.location.area is not None:
         area = session.get(Area, result.location.area.id)
     return Proposal(category, area, result, applied, given)
+
+
+def _category_by_code(session: Session, code: str) -> Category | None:
+    """A category by code, remembered for the session (a drain batch, a request): the
+    categories do not change under an intake."""
+    memo: dict[str, Category | None] = session.info.setdefault("civicdesk_category_by_code", {})
+    if code not in memo:
+        memo[code] = session.scalar(select(Category).where(Category.code == code))
+    return memo[code]
 
 
 def keep(

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,15 @@ _KIND_ORDER = {
 logger = logging.getLogger(__name__)
 _cache: dict[int, tuple[tuple[Any, ...], Engine]] = {}
 _models: dict[str, TriageModel] = {}
+# engine key → when its stamp was last read (monotonic) and the database's URL
+_checked: dict[int, tuple[float, str]] = {}
 _lock = threading.Lock()
+# A session whose ``info`` carries this key (seconds) reuses the cached engine without reading
+# the stamp again while the last reading is younger than that: the stamp is five queries and a
+# digest of the routing and places documents, 40 % of triage's cost per complaint. The inbox
+# drain sets it (portal.inbox.drain, docs/portal.md): a configuration change reaches the drain
+# within that time instead of at the next complaint. Everyone else reads the stamp every time.
+STAMP_REUSE_SECONDS = "civicdesk_triage_stamp_reuse_seconds"
 
 
 # ---- the engine -------------------------------------------------------------------------------
@@ -76,15 +85,26 @@ def _stamp(session: Session) -> tuple[Any, ...]:
 
 def engine(session: Session) -> Engine:
     """The triage engine for this database, rebuilt when the configuration or model changes."""
-    key = id(session.get_bind().engine) if hasattr(session.get_bind(), "engine") else 0
-    stamp = _stamp(session)
+    bind = session.get_bind()
+    key = id(bind.engine) if hasattr(bind, "engine") else 0
+    url = str(bind.engine.url) if hasattr(bind, "engine") else ""
+    reuse = float(session.info.get(STAMP_REUSE_SECONDS) or 0.0)
     with _lock:
-        cached = _cache.get(key)
+        cached, checked = _cache.get(key), _checked.get(key)
+    # The last reading counts only for the same database: an engine disposed and another
+    # created at the same address (tests) must not inherit it.
+    fresh = checked is not None and checked[1] == url and time.monotonic() - checked[0] < reuse
+    if cached is not None and fresh:
+        return cached[1]
+    stamp = _stamp(session)
+    read_at = (time.monotonic(), url)
     if cached is not None and cached[0] == stamp:
+        with _lock:
+            _checked[key] = read_at
         return cached[1]
     built = build_engine(session, model=_load_model(stamp[0]))
     with _lock:
-        _cache[key] = (stamp, built)
+        _cache[key], _checked[key] = (stamp, built), read_at
     return built
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.models import User
+from civicdesk.cases.deadlines import FileDeadlines
 from civicdesk.cases.models import Case, CaseEvent
 from civicdesk.cases.numbering import SEQ_DIGITS, day_prefix, next_case_number
 from civicdesk.clock import require_aware
@@ -112,6 +113,7 @@ def write_rows(
     """Bulk-insert one case, one complaint and one "receive" event per row, as record_complaint
     would for a complaint that opens a case. Returns the number of complaints written."""
     numbers = CaseNumbers(session, case_prefix)
+    file_due = FileDeadlines(session)  # 立案 deadlines, as record_complaint stores them
     actor_id = actor.id if actor else None
     status = CaseStatus.received.value
     done = 0
@@ -120,6 +122,8 @@ def write_rows(
         # Triage (issue 3) fills empty categories and places as record_complaint does.
         proposals = triage_hooks.propose_many(session, chunk)
         case_rows = [_case_row(item, numbers.next(item.received_at), status) for item in chunk]
+        for row in case_rows:
+            row["file_due_at"] = file_due.due(row["category_id"], row["opened_at"])
         _insert(session, CASES, case_rows)
         # Read the ids back by the unique keys just written (case number; a complaint's new
         # case) rather than with RETURNING: SQLite cannot order a multi-row RETURNING, so
