@@ -25,7 +25,9 @@ def assessment() -> None:
 
 @app.command("measures")
 def measures_command(
-    period: str = typer.Option(..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."),
+    period: str = typer.Option(
+        ..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."
+    ),
     by: str = typer.Option("total", "--by", help=f"Grouping: {', '.join(GROUPINGS)}."),
     measures: str | None = typer.Option(
         None, "--measures", help="Measure keys, comma-separated (default: all)."

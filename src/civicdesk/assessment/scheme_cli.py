@@ -46,7 +46,9 @@ def schemes_command() -> None:
 @app.command("score")
 def score_command(
     scheme: str = typer.Option(..., "--scheme", help="Scheme code (assessment.yaml)."),
-    period: str = typer.Option(..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."),
+    period: str = typer.Option(
+        ..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."
+    ),
     version: int | None = typer.Option(None, "--version", help="Scheme version (default latest)."),
     backend: str = typer.Option("sql", "--backend", help="sql (live tables) or duckdb."),
     duckdb_path: Path | None = typer.Option(None, "--duckdb", help="The DuckDB copy."),
@@ -99,7 +101,9 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
 @app.command("publish")
 def publish_command(
     scheme: str = typer.Option(..., "--scheme", help="Scheme code."),
-    period: str = typer.Option(..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."),
+    period: str = typer.Option(
+        ..., "--period", help="2026-01..2026-07, 2026-Q2, 2026-03, 2026 or dates."
+    ),
     user: str = typer.Option(..., "--user", help="The publishing leader's or admin's username."),
     note: str | None = typer.Option(None, "--note", help="A note shown with the publication."),
     backend: str = typer.Option("sql", "--backend", help="sql (live tables) or duckdb."),

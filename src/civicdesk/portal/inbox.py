@@ -397,7 +397,15 @@ def drain(
 
 
 def _claim(session: Session, size: int) -> list[InboxItem]:
-    query = select(InboxItem).where(InboxItem.state == PENDING).order_by(InboxItem.id).limit(size)
+    query = (
+        select(InboxItem)
+        .where(InboxItem.state == PENDING)
+        .order_by(InboxItem.id)
+        .limit(size)
+        # The drain's session outlives its transactions: a row read by an earlier batch (and
+        # left for later) is read afresh, not taken from the session as it was then.
+        .execution_options(populate_existing=True)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
