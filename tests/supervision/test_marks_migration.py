@@ -73,6 +73,7 @@ def test_marks_move_to_the_side_table_and_back(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.postgres_only
 @pytest.mark.skipif(
     not os.environ.get(PG_ENV, "").startswith("postgres"),
     reason=f"needs PostgreSQL (set {PG_ENV})",

@@ -31,11 +31,14 @@ from civicdesk.supervision.sweep import clock_of
 from civicdesk.supervision.tasks import run_sweep
 from tests.conftest import PG_ENV
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get(PG_ENV, "").startswith("postgres"),
-    reason=f"needs PostgreSQL (set {PG_ENV}): the row locks two workers contend for are "
-    "PostgreSQL's FOR UPDATE SKIP LOCKED; .ci/run runs this on PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        not os.environ.get(PG_ENV, "").startswith("postgres"),
+        reason=f"needs PostgreSQL (set {PG_ENV}): the row locks two workers contend for are "
+        "PostgreSQL's FOR UPDATE SKIP LOCKED; .ci/run runs this on PostgreSQL",
+    ),
+]
 SCHEMA = f"two_workers_{os.getpid()}"
 
 
