@@ -130,6 +130,10 @@ def synthetic_chunk(rng: np.random.Generator, n: int, start_id: int, ids: dict) 
     repeat = r[12] < 0.15
     kind = rng.integers(0, 3, n)
     pending = dispatched & ~handled
+    # The filing and dispatch deadlines (stored since migration 0011; older rows have none).
+    timing = rng.random((3, n))
+    filed_timed = filed & (timing[0] < 0.98)
+    dispatch_timed = due_close & (timing[0] < 0.98)
     due = received_at + np.timedelta64(10, "D")
     # Routing as configured in practice: (street, category) → one unit.
     route = ids["route"][place, cat]
@@ -148,6 +152,8 @@ def synthetic_chunk(rng: np.random.Generator, n: int, start_id: int, ids: dict) 
         "appeal_approved": np.zeros(n, dtype=bool),
         "case_primary": primary,
         "filed": filed,
+        "filed_timed": filed_timed,
+        "filed_on_time": filed_timed & (timing[1] < 0.95),
         "not_filed": not_filed,
         "voided": voided,
         "dispatched": dispatched,
@@ -157,6 +163,8 @@ def synthetic_chunk(rng: np.random.Generator, n: int, start_id: int, ids: dict) 
         "handled_on_time": handled_on_time,
         "handled_late": handled & ~handled_on_time,
         "due_close": due_close,
+        "dispatch_timed": dispatch_timed,
+        "dispatched_on_time": dispatch_timed & dispatched & (timing[2] < 0.92),
         "closed": closed,
         "closed_on_time": closed & handled_on_time & (r[13] < 0.97),
         "closed_not_fixed": closed & (r[13] > 0.98),
