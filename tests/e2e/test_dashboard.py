@@ -4,15 +4,11 @@ localhost — the pages work offline, no CDN."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +24,7 @@ from civicdesk.settings import Settings
 from civicdesk.taxonomy.models import Category
 from tests import builders as b
 from tests.e2e.test_journey import login
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 CHARTS = ("chart-trend", "chart-categories", "chart-areas", "chart-ranking", "chart-map")
@@ -81,19 +78,9 @@ def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         _complaints(session)
         session.commit()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     app = create_app(Settings(database_url=url, secret_key="e2e"), engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     engine.dispose()
 
 

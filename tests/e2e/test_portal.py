@@ -4,9 +4,7 @@ on a phone-sized screen (390×844) with no horizontal scrolling."""
 from __future__ import annotations
 
 import re
-import socket
 import struct
-import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -14,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +26,7 @@ from civicdesk.db import make_engine
 from civicdesk.migrate import upgrade
 from tests import builders as b
 from tests.citizen import make_settings
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 PHONE = "13600001234"
@@ -65,20 +63,10 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         create_user(session, username="xixi", password=b.PASSWORD, display_name="西溪王队",
                     role="unit_staff", unit=squadron, now=now)  # fmt: skip
         session.commit()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     # No worker here: the server drains its own inbox (intake a moment after submission).
     app = create_app(make_settings(url, folder / "media", portal_drain_seconds=0.1), engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, engine
     engine.dispose()
 
 

@@ -4,15 +4,11 @@ the unit finds the notice in its inbox and acknowledges it."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from civicdesk.accounts.service import create_user
@@ -26,6 +22,7 @@ from civicdesk.migrate import upgrade
 from civicdesk.settings import Settings
 from tests import builders as b
 from tests.e2e.test_journey import login, logout
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -73,22 +70,12 @@ def overdue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         )
         number = case.number
         session.commit()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     settings = Settings(
         database_url=f"sqlite:///{path}", secret_key="e2e", assume_weekdays_for_unknown_years=True
     )
     app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", number
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, number
     engine.dispose()
 
 

@@ -4,17 +4,13 @@ live server (uvicorn on a free loopback port) and reads it back."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from civicdesk.app import create_app
@@ -23,6 +19,7 @@ from civicdesk.db import make_engine
 from civicdesk.migrate import upgrade
 from civicdesk.open311.keys import create_key
 from tests.citizen import make_settings
+from tests.live_server import serving
 
 CLIENT = Path(__file__).with_name("client_from_spec.py")
 
@@ -37,21 +34,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         load_config(session, "hangzhou")
         key = create_key(session, "outside", now=datetime.now(UTC))
         session.commit()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     # The server drains its own inbox (no worker here), as a single-process deployment does.
     settings = make_settings(url, folder / "media", portal_drain_seconds=0.1)
     app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/open311/v2", key
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield f"{base}/open311/v2", key
     engine.dispose()
 
 
