@@ -15,10 +15,8 @@ from typer.testing import CliRunner
 
 from civicdesk import db
 from civicdesk.assessment.hotspot_models import HotspotAlert
-from civicdesk.assessment.report_cli import default_period, parse_period
 from civicdesk.cli import app
-from civicdesk.errors import InvalidInput
-from civicdesk.reports.periods import Period
+from civicdesk.reports.periods import Period, default_period
 from civicdesk.settings import get_settings
 from tests.assessment.test_dashboard_report import Data
 from tests.assessment.test_pdf import pdf_text
@@ -91,25 +89,6 @@ def test_hotspots_scan_raises_once(database: str) -> None:
         assert session.scalar(select(func.count()).select_from(HotspotAlert)) == 2
     listed = runner.invoke(app, ["hotspots", "alerts"], env={"COLUMNS": "200"})
     assert "小营街道" in listed.stdout and "待确认" in listed.stdout
-
-
-@pytest.mark.parametrize(
-    ("text", "start", "end"),
-    [
-        ("2026-01..2026-07", date(2026, 1, 1), date(2026, 7, 31)),
-        ("2026-02", date(2026, 2, 1), date(2026, 2, 28)),
-        ("2024", date(2024, 1, 1), date(2024, 12, 31)),
-        ("2026-03-05..2026-04-02", date(2026, 3, 5), date(2026, 4, 2)),
-    ],
-)
-def test_parse_period(text: str, start: date, end: date) -> None:
-    assert parse_period(text) == Period(start, end)
-
-
-def test_parse_period_refuses_nonsense() -> None:
-    for text in ("2026-13", "July", "2026-07..2026-01"):
-        with pytest.raises(InvalidInput):
-            parse_period(text)
 
 
 def test_default_period_is_january_to_the_last_whole_month() -> None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from civicdesk import db
-from civicdesk.assessment.cli import parse_period
 from civicdesk.cli import app
-from civicdesk.errors import InvalidInput
-from civicdesk.reports.periods import Period
 from civicdesk.settings import get_settings
 from tests.assessment.test_engine import build_march
 from tests.assessment.world import make_world
@@ -40,15 +36,6 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
     db._engines.pop(url).dispose()
     get_settings.cache_clear()
-
-
-def test_parse_period() -> None:
-    assert parse_period("2026-01..2026-07") == Period(date(2026, 1, 1), date(2026, 7, 31))
-    assert parse_period("2026-02") == Period(date(2026, 2, 1), date(2026, 2, 28))
-    assert parse_period("2026-03-05..2026-04-02") == Period(date(2026, 3, 5), date(2026, 4, 2))
-    for bad in ("2026-13", "yesterday", "2026-01..", "2026-07..2026-01"):
-        with pytest.raises(InvalidInput):
-            parse_period(bad)
 
 
 def test_measures_table_and_json(database: str) -> None:

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from civicdesk.accounts.models import Role, User
 from civicdesk.assessment import appeals, inspections
 from civicdesk.assessment import publication as pub
-from civicdesk.assessment.cli import parse_period as parse_period_text
 from civicdesk.assessment.scheme_models import Appeal, Inspection, Publication
 from civicdesk.assessment.schemes import get_scheme, list_schemes
 from civicdesk.assessment.scorecard import score
 from civicdesk.reports.periods import Period
+from civicdesk.reports.periods import parse_period as parse_period_text
 from civicdesk.web.deps import NowDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/assessment", tags=["assessment"])

@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 from civicdesk.accounts.models import Role, User
 from civicdesk.assessment import charts
 from civicdesk.assessment import dashboard as q
-from civicdesk.assessment.report_cli import default_period
 from civicdesk.assessment.report_data import Report, Series, format_value
 from civicdesk.clock import to_local
 from civicdesk.errors import ConfigurationError, InvalidInput, NotFound
 from civicdesk.reports.pages import _area_choices
-from civicdesk.reports.periods import Period, parse_date
+from civicdesk.reports.periods import Period, default_period, parse_date
 from civicdesk.reports.summary import resolve_area, root_area, summary
 from civicdesk.web.deps import NowDep, SessionDep, render, require_roles
 

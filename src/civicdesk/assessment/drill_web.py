@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.assessment.cli import parse_period
 from civicdesk.assessment.drill import DrillPage, drill
 from civicdesk.errors import InvalidInput
-from civicdesk.reports.periods import Period, parse_date
+from civicdesk.reports.periods import Period, parse_date, parse_period
 from civicdesk.web.deps import NowDep, SessionDep, render, require_roles
 
 router = APIRouter(tags=["assessment"])

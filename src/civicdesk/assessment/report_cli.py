@@ -3,31 +3,19 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from civicdesk.errors import DomainError
-from civicdesk.reports.periods import Period, parse_date, parse_period
+from civicdesk.reports.periods import default_period, parse_date, parse_period
 
 USAGE_ERROR = 2
 PERIOD_HELP = (
     "Period: 2026-01..2026-07 (months), 2026-Q2 (a quarter), 2026-03 (a month), 2026 (a year), "
     "2026-01-01..2026-07-31 (dates). Default: January to the last whole month."
 )
-
-
-def default_period(today: date) -> Period:
-    """January to the last whole month (January alone in January: the month so far)."""
-    if today.month == 1:
-        return Period(date(today.year, 1, 1), max(date(today.year, 1, 1), today))
-    last = today.month - 1
-    return Period(
-        date(today.year, 1, 1), date(today.year, last, calendar.monthrange(today.year, last)[1])
-    )
 
 
 def _write(kind: str, period: str | None, area: str | None, out: Path) -> None:

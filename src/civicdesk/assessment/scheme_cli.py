@@ -15,10 +15,11 @@ from rich.table import Table
 from sqlalchemy import select
 
 from civicdesk.accounts.models import User
-from civicdesk.assessment.cli import USAGE_ERROR, app, parse_period
+from civicdesk.assessment.cli import USAGE_ERROR, app
 from civicdesk.assessment.scorecard import Scorecard
 from civicdesk.assessment.scoring import STATUS_LABELS
 from civicdesk.errors import DomainError, NotFound
+from civicdesk.reports.periods import parse_period
 
 err = Console(stderr=True)
 

@@ -157,6 +157,14 @@ def _bad_period(text: str) -> InvalidInput:
     )
 
 
+def default_period(today: date) -> Period:
+    """January to the last whole month, the reports' default (January alone in January: the
+    month so far)."""
+    if today.month == 1:
+        return Period(date(today.year, 1, 1), max(date(today.year, 1, 1), today))
+    return Period(date(today.year, 1, 1), _month_end(today.year, today.month - 1))
+
+
 def year_to_date(today: date) -> Period:
     """1 January to yesterday; on 1 January, that day alone (there is no earlier day this year)."""
     start = date(today.year, 1, 1)
