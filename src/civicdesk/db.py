@@ -8,14 +8,16 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -170,6 +172,22 @@ def _release_gate(session: Session, transaction: Any) -> None:
 
 
 _engines: dict[str, Engine] = {}
+
+
+# A session that records batch after batch (the inbox drain's, renewed every few seconds) sets
+# this in ``session.info``: reference data read for one batch (the calendar, time limits, code
+# maps) is then kept for the session's next batches (``session_memo``). Other sessions read it
+# afresh each time, so that a change made earlier in the same session is always seen.
+REUSE_LOOKUPS = "civicdesk_reuse_lookups"
+
+
+def session_memo(session: Session, key: str, build: Callable[[], T]) -> T:
+    """``build()``, kept in ``session.info`` under ``key`` when the session reuses look-ups."""
+    if not session.info.get(REUSE_LOOKUPS):
+        return build()
+    if key not in session.info:
+        session.info[key] = build()
+    return session.info[key]  # type: ignore[no-any-return]
 
 
 def get_engine(url: str | None = None) -> Engine:

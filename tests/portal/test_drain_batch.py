@@ -8,11 +8,13 @@ transaction, nothing cached), and every table intake writes is compared row for 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+import pytest
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from civicdesk.config.loader import load_config
@@ -25,6 +27,8 @@ from civicdesk.portal.models import InboxItem, Submission
 from civicdesk.portal.schemas import CitizenComplaint, PortalComplaint
 from civicdesk.portal.service import PortalConfig, attach, intake_data
 from civicdesk.portal.uploads import MediaStore
+from civicdesk.settings import Settings
+from tests.conftest import PG_ENV
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 TABLES = (
@@ -35,7 +39,20 @@ PROBLEMS = ("门口有人占道摆摊", "夜间施工噪声很大", "饭店油�
 
 
 def _database(path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
+    """A database of the test's own: a SQLite file, or with PostgreSQL configured
+    (CIVICDESK_TEST_DATABASE_URL) a schema of that name in the test database."""
+    url = os.environ.get(PG_ENV)
+    if url:
+        url = Settings(database_url=url).database_url
+        schema = f"drain_{path.stem}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+        engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    else:
+        engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with Session(engine) as session:
         load_config(session, "hangzhou")
@@ -118,14 +135,24 @@ def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         }
 
 
-def test_a_batched_drain_writes_what_one_row_at_a_time_writes(tmp_path: Path) -> None:
+def _row_by_row_refused(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the set-wise drain called record_complaint")
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["set-wise", "row-by-row"])
+def test_a_batched_drain_writes_what_one_row_at_a_time_writes(
+    tmp_path: Path, bulk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     batched, single = _database(tmp_path / "batched.db"), _database(tmp_path / "single.db")
     try:
         rows = _fill(batched, tmp_path / "m1")
         assert _fill(single, tmp_path / "m2") == rows
         later = NOW + timedelta(days=1)
-        config = inbox.DrainConfig(batch=20, max_hold_seconds=60.0)
-        stats = inbox.drain(session_factory(batched), now=lambda: later, config=config)
+        config = inbox.DrainConfig(batch=20, max_hold_seconds=60.0, bulk=bulk)
+        with monkeypatch.context() as patch:
+            if bulk:  # the set-wise path (intake.batch) must not fall back to row by row
+                patch.setattr(inbox, "record_complaint", _row_by_row_refused)
+            stats = inbox.drain(session_factory(batched), now=lambda: later, config=config)
         assert stats.done == rows and stats.failed == 0 and stats.batches == 3
         _one_by_one(single)
         got, expected = _dump(batched), _dump(single)
@@ -135,6 +162,65 @@ def test_a_batched_drain_writes_what_one_row_at_a_time_writes(tmp_path: Path) ->
         numbers = [case["number"] for case in expected["cases"]]
         assert len({n[:10] for n in numbers}) == 2 and len(numbers) > 10
         for table in TABLES:
+            assert got[table] == expected[table], table
+    finally:
+        batched.dispose()
+        single.dispose()
+
+
+def test_a_row_intake_refuses_is_set_aside_and_the_rest_of_its_batch_is_written(
+    tmp_path: Path,
+) -> None:
+    engine = _database(tmp_path / "refused.db")
+    try:
+        rows = _fill(engine, tmp_path / "m")
+        with Session(engine) as session:  # an area removed between the door and the drain
+            session.add(
+                InboxItem(
+                    source="portal", token_hash="f" * 64, dedupe_key="d" * 64,
+                    payload={"text": "某处占道经营", "phone": "13900000001", "area": "999999"},
+                    created_at=NOW + timedelta(minutes=5, seconds=30), state="pending",
+                )
+            )  # fmt: skip
+            session.commit()
+        config = inbox.DrainConfig(batch=100, max_hold_seconds=60.0)
+        stats = inbox.drain(
+            session_factory(engine), now=lambda: NOW + timedelta(days=1), config=config
+        )
+        assert (stats.done, stats.failed, stats.batches) == (rows, 1, 1)
+        with Session(engine) as session:
+            states = dict(
+                session.execute(
+                    select(InboxItem.state, func.count()).group_by(InboxItem.state)
+                ).all()
+            )
+            assert states == {"done": rows, "failed": 1}
+            failed = session.scalar(select(InboxItem).where(InboxItem.state == "failed"))
+            assert failed is not None and "未知区域" in (failed.error or "")
+            assert session.scalar(select(func.count()).select_from(Submission)) == rows
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_that_fails_as_a_whole_is_taken_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batched, single = _database(tmp_path / "batched.db"), _database(tmp_path / "single.db")
+    try:
+        rows = _fill(batched, tmp_path / "m1")
+        _fill(single, tmp_path / "m2")
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a constraint the batch did not expect")
+
+        monkeypatch.setattr(inbox.intake_batch, "record_batch", broken)
+        later = NOW + timedelta(days=1)
+        config = inbox.DrainConfig(batch=20, max_hold_seconds=60.0)
+        stats = inbox.drain(session_factory(batched), now=lambda: later, config=config)
+        assert (stats.done, stats.failed) == (rows, 0)
+        _one_by_one(single)
+        got, expected = _dump(batched), _dump(single)
+        for table in TABLES:  # nothing of the failed batch write is left behind
             assert got[table] == expected[table], table
     finally:
         batched.dispose()

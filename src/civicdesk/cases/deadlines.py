@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from civicdesk.cases.models import Case
 from civicdesk.core.calendar import CalendarUnknownYear, WorkCalendar
+from civicdesk.db import session_memo
 from civicdesk.supervision import limits as time_limits
 from civicdesk.supervision.policy import Duration
 from civicdesk.taxonomy.models import Category
@@ -61,6 +62,12 @@ class FileDeadlines:
         self.session = session
         self._calendar: WorkCalendar | None = None
         self._limits: dict[int | None, Duration | None] = {}
+
+    @classmethod
+    def of(cls, session: Session) -> FileDeadlines:
+        """A new instance, or the session's own when it reuses look-ups (``db.session_memo``:
+        the inbox drain reads the calendar and the limits once, not once per batch)."""
+        return session_memo(session, "civicdesk_file_deadlines", lambda: cls(session))
 
     def due(self, category_id: int | None, opened_at: datetime) -> datetime | None:
         if category_id not in self._limits:

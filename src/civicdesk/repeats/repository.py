@@ -140,6 +140,47 @@ def candidate_ids(
     return sorted(set(session.scalars(statement)))
 
 
+def recent_by_key(
+    session: Session, wanted: dict[int, tuple[float, float]], limit: int
+) -> dict[int, list[tuple[float, int]]]:
+    """``candidate_ids`` for many keys at once, each with its own range: for each key the
+    ``limit`` most recently received (received epoch seconds, complaint id), newest first.
+
+    Plain SQL through the driver: the statement has a part per key and changes with every
+    batch, so SQLAlchemy would build and compile it anew each time (that cost more than the
+    index scans themselves)."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    part = (
+        f"SELECT * FROM (SELECT key, received_at, complaint_id FROM repeat_keys"
+        f" WHERE key = {mark} AND received_at BETWEEN {mark} AND {mark}"
+        f" ORDER BY received_at DESC, complaint_id DESC LIMIT {int(limit)}) AS k"
+    )
+    stamp = _sqlite_time if sqlite else _utc
+    found: dict[int, list[tuple[float, int]]] = {}
+    keys = sorted(wanted)
+    # SQLite allows 500 terms in a compound SELECT.
+    for start in range(0, len(keys), 200):
+        chunk = keys[start : start + 200]
+        params: list[Any] = []
+        for key in chunk:
+            lo, hi = wanted[key]
+            params += [key, stamp(lo), stamp(hi)]
+        sql = " UNION ALL ".join([part] * len(chunk))
+        for key, received, complaint_id in connection.exec_driver_sql(sql, tuple(params)):
+            at = _stored_epoch(received) if sqlite else received.timestamp()
+            found.setdefault(key, []).append((at, complaint_id))
+    for rows in found.values():
+        rows.sort(reverse=True)
+    return found
+
+
+def _stored_epoch(value: str) -> float:
+    """UTCDateTime's SQLite text (naive UTC) as epoch seconds."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+
+
 def neighbourhood_rows(session: Session, ids: list[int], columns: tuple[Any, ...]) -> list[Any]:
     """The complaints ``ids`` and every complaint on their cases, each with its case's status,
     closing time and unit (the online check's second and last query)."""

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from civicdesk.db import session_memo
 from civicdesk.intake.models import Complaint
 from civicdesk.intake.schemas import ComplaintCreate
 from civicdesk.org.models import Area
@@ -99,8 +100,7 @@ def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, b
     """Bulk import: fill ``category_id`` and ``place`` of each row (``importing.rows.Valid``) as
     ``propose`` would, with one pass of the engine over the whole chunk."""
     engine = service.engine(session)
-    category_ids = {code: id_ for id_, code in session.execute(select(Category.id, Category.code))}
-    area_codes = dict(session.execute(select(Area.id, Area.code)).all())
+    category_ids, area_codes = _codes(session)
     results = engine.triage_many(
         [i.data.title for i in items],
         [i.data.text for i in items],
@@ -125,6 +125,18 @@ def propose_many(session: Session, items: Sequence[Any]) -> list[tuple[Triage, b
             )
         out.append((result, applied, given))
     return out
+
+
+def _codes(session: Session) -> tuple[dict[str, int], dict[int, str]]:
+    """Category ids by code and area codes by id (kept by a session that reuses look-ups)."""
+
+    def read() -> tuple[dict[str, int], dict[int, str]]:
+        return (
+            {code: id_ for id_, code in session.execute(select(Category.id, Category.code))},
+            dict(session.execute(select(Area.id, Area.code)).all()),
+        )
+
+    return session_memo(session, "civicdesk_triage_codes", read)
 
 
 def keep_many(

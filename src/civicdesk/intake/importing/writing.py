@@ -112,11 +112,35 @@ def write_rows(
 ) -> int:
     """Bulk-insert one case, one complaint and one "receive" event per row, as record_complaint
     would for a complaint that opens a case. Returns the number of complaints written."""
+    written = write_valid(
+        session,
+        rows,
+        batch_id=batch_id,
+        actor=actor,
+        now=now,
+        case_prefix=case_prefix,
+        progress=progress,
+    )
+    return len(written)
+
+
+def write_valid(
+    session: Session,
+    rows: Sequence[Valid],
+    *,
+    batch_id: int | None,
+    actor: User | None,
+    now: datetime,
+    case_prefix: str,
+    progress: Progress | None = None,
+) -> list[tuple[int, int]]:
+    """``write_rows``, returning (case id, complaint id) of each row in order (the inbox drain
+    goes on with the repeat check and the citizen's submission rows)."""
     numbers = CaseNumbers(session, case_prefix)
-    file_due = FileDeadlines(session)  # 立案 deadlines, as record_complaint stores them
+    file_due = FileDeadlines.of(session)  # 立案 deadlines, as record_complaint stores them
     actor_id = actor.id if actor else None
     status = CaseStatus.received.value
-    done = 0
+    written: list[tuple[int, int]] = []
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start : start + WRITE_CHUNK]
         # Triage (issue 3) fills empty categories and places as record_complaint does.
@@ -152,14 +176,8 @@ def write_rows(
                 )
             )
         }
-        triage_hooks.keep_many(
-            session,
-            chunk,
-            [by_case[case_id] for case_id in case_ids],
-            proposals,
-            now=now,
-            actor_id=actor_id,
-        )
+        complaint_ids = [by_case[case_id] for case_id in case_ids]
+        triage_hooks.keep_many(session, chunk, complaint_ids, proposals, now=now, actor_id=actor_id)
         _insert(
             session,
             EVENTS,
@@ -178,10 +196,10 @@ def write_rows(
                 for item, case_id in zip(chunk, case_ids, strict=True)
             ],
         )
-        done += len(chunk)
+        written.extend(zip(case_ids, complaint_ids, strict=True))
         if progress:
-            progress("write", done, len(rows))
-    return done
+            progress("write", len(written), len(rows))
+    return written
 
 
 def write_rows_one_by_one(
