@@ -139,8 +139,9 @@ def _include_citizen_side(app: FastAPI) -> None:
     """The citizen portal, service cards and Open311 (issue 7)."""
     from civicdesk.open311 import api as open311_api
     from civicdesk.org.cards import pages as card_pages
+    from civicdesk.portal import inbox_pages as portal_inbox
     from civicdesk.portal import pages as portal_pages
     from civicdesk.portal import staff as portal_staff
 
-    for module in (portal_pages, portal_staff, card_pages, open311_api):
+    for module in (portal_pages, portal_staff, portal_inbox, card_pages, open311_api):
         app.include_router(module.router)

@@ -14,6 +14,7 @@ from civicdesk.demo.cli import app as demo_app
 from civicdesk.intake.cli import import_command
 from civicdesk.notifications.cli import app as outbox_app
 from civicdesk.open311.cli import app as open311_app
+from civicdesk.portal.cli import app as inbox_app
 from civicdesk.repeats.cli import app as repeats_app
 from civicdesk.reports.cli import app as report_app
 from civicdesk.supervision.cli import app as supervision_app
@@ -35,6 +36,7 @@ app.add_typer(users_app, name="users", help="Staff accounts.")
 app.add_typer(report_app, name="report", help="Reports.")
 app.add_typer(demo_app, name="demo", help="Demo data and the demo server.")
 app.add_typer(open311_app, name="open311", help="Open311 GeoReport v2: API keys.")
+app.add_typer(inbox_app, name="inbox", help="Citizen submissions waiting for intake or failed.")
 app.add_typer(repeats_app, name="repeats", help="Repeat complaints and duplicate intake.")
 app.add_typer(supervision_app, name="supervision", help="Deadlines, urging, graded supervision.")
 app.add_typer(outbox_app, name="outbox", help="Notifications waiting to be sent.")

@@ -57,8 +57,11 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     from civicdesk.web.deps import render
 
-    # The citizen portal has its own public page frame (no staff header).
-    template = "portal/error.html" if request.url.path.startswith("/portal") else "error.html"
+    # The citizen portal has its own public page frame (no staff header); /portal/inbox is staff's.
+    citizen = request.url.path.startswith("/portal") and not request.url.path.startswith(
+        "/portal/inbox"
+    )
+    template = "portal/error.html" if citizen else "error.html"
     return render(request, template, {"message": exc.message}, status_code=status)
 
 

@@ -60,6 +60,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "saved": ("已保存", "Saved"),
     "total": ("共", "Total"),
     "language": ("English", "中文"),
+    "portal_inbox": ("网上投诉受理队列", "Citizen submissions queue"),
+    "inbox_backlog": ("待受理积压", "Backlog"),
+    "inbox_pending": ("待受理", "Pending"),
+    "inbox_done": ("已受理", "Recorded"),
+    "inbox_failed": ("受理失败", "Failed"),
+    "inbox_error": ("失败原因", "Reason"),
+    "inbox_retry": ("重新受理", "Retry intake"),
+    "inbox_manual": ("转人工录入", "Enter by hand"),
+    "inbox_mark_entered": ("标记为已人工录入", "Mark as entered by hand"),
+    "ack_number": ("受理编号", "Acknowledgement no."),
+    "source": ("来源", "Source"),
+    "today": ("今日", "Today"),
+    "last_7_days": ("近7日", "Last 7 days"),
 }
 
 
