@@ -6,9 +6,9 @@ configuration; ``--history`` portal submissions drained first (not timed) so tha
 check meets a neighbourhood; then rounds, alternating, of ``--round`` rows each drained by the
 row-by-row path and by the set-wise path, with the drain's settings as ``civicdesk worker``
 runs it (batch size and hold time by database). The submissions are those of
-``bench_portal``'s load (street, 某小区 N 号, one of seven problems, a distinct phone); some
-repeat earlier ones (every fifth), so the repeat check links a share of them. Triage and the repeat check
-are on (``--no-repeat-check``: off).
+``bench_portal``'s load (street, 某小区 N 号, one of seven problems, a distinct phone); every
+fifth repeats an earlier one, so the repeat check links a share of them. Triage and the repeat
+check are on (``--no-repeat-check``: off).
 
 Figures per path: rows per second (wall) and CPU milliseconds per row of this process
 (PostgreSQL's own backends not counted), the median over rounds; the links made.

@@ -19,7 +19,8 @@ of the 2 cores as possible. Rows, each ``--seconds`` long after a 2 s warm-up:
 Rate limits are off (all load comes from one address). Needs ``wrk`` (Debian: apt-get install
 wrk).
 
-    python -m benchmarks.bench_portal [--seconds 15] [--pg URL] [--workers 1,2] [--out FILE]
+    python -m benchmarks.bench_portal [--seconds 15] [--pg URL] [--workers 1,2] [--rows door]
+        [--out FILE]
 """
 
 from __future__ import annotations
@@ -370,6 +371,8 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, ob
             offset = 10_000_000 * (n + 1) + 1_000_000 * m
             keep(load_row(name, app, url, workdir, args, kind=load, workers=workers,
                           streets=streets, offset=offset, **extra))  # type: ignore[arg-type]  # fmt: skip
+    if args.rows == "door":
+        return results
     keep(drain_row("drain: triage + repeat check", url, args.seconds, repeat_check=True))
     keep(drain_row("drain: triage, repeat check off", url, args.seconds, repeat_check=False))
     keep(two_drains_row(url, args.seconds))
@@ -386,6 +389,10 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts to try")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--rows", choices=("all", "door"), default="all",
+        help="door: only the submission rows (no drain rows)",
+    )  # fmt: skip
     parser.add_argument(
         "--drain-child", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS
     )

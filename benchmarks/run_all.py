@@ -31,6 +31,8 @@ def main() -> None:
     run("bench_locate", "--out", str(RESULTS / "locate.json"))
     run("bench_triage", "--out", str(RESULTS / "triage.json"))
     run("bench_portal", "--pg", PG, "--out", str(RESULTS / "portal.json"))
+    run("bench_drain", "--pg", PG, "--out", str(RESULTS / "drain.json"))
+    run("bench_portal_e2e", "--pg", PG, "--out", str(RESULTS / "portal_e2e.json"))
     run("bench_assessment", "--out", str(RESULTS / "assessment.json"))
 
 

@@ -143,5 +143,7 @@ def _include_citizen_side(app: FastAPI) -> None:
     from civicdesk.portal import pages as portal_pages
     from civicdesk.portal import staff as portal_staff
 
-    for module in (portal_pages, portal_staff, portal_inbox, card_pages, open311_api):
+    # The two public doors first (POST /portal/submit, POST /open311/v2/requests): each route
+    # before a path costs its matching, twice per request.
+    for module in (portal_pages, open311_api, portal_staff, portal_inbox, card_pages):
         app.include_router(module.router)

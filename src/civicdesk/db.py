@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -100,6 +100,38 @@ def begin_for_writing(session: Session) -> None:
         session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
+@contextmanager
+def writing_connection(bind: Engine | Connection) -> Iterator[Connection]:
+    """``begin_for_writing`` without an ORM session, for a request that runs a few statements
+    (the public POSTs): a pooled connection in a writing transaction, committed on success and
+    rolled back on error. On SQLite the writer gate is taken first and held until the
+    transaction has ended, and the transaction is ``BEGIN IMMEDIATE``, as for a session. Given
+    a connection (tests that share one transaction), a savepoint on it."""
+    if isinstance(bind, Connection):
+        with bind.begin_nested():
+            yield bind
+        return
+    sqlite = bind.dialect.name == "sqlite"
+    gate = _gate_of(bind) if sqlite else None
+    held = gate is not None and gate.acquire()
+    try:
+        with bind.connect() as connection:
+            if sqlite:
+                connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                # The transaction has ended: the next writer may go while this connection
+                # goes back to the pool.
+                if held:
+                    held = False
+                    gate.release()  # type: ignore[union-attr]
+    finally:
+        if held:
+            gate.release()  # type: ignore[union-attr]
+
+
 class WriterGate:
     """One SQLite writer at a time, across the threads of a process and across processes.
 
@@ -156,10 +188,10 @@ def _gate_of(bind: Any) -> WriterGate | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = os.path.abspath(database) + ".writer-lock"
-    with _gates_lock:
-        gate = _gates.get(path)
-        if gate is None:
-            gate = _gates[path] = WriterGate(path)
+    gate = _gates.get(path)
+    if gate is None:
+        with _gates_lock:
+            gate = _gates.setdefault(path, WriterGate(path))
     return gate
 
 

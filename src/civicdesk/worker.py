@@ -6,6 +6,7 @@ worker at start-up with the problem named."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -44,14 +45,18 @@ def check_configuration(sessions: sessionmaker[Session]) -> None:
 
 
 def one_pass(
-    sessions: sessionmaker[Session], *, clock: Clock, assume_weekdays: bool = False
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    assume_weekdays: bool = False,
+    stop: threading.Event | None = None,
 ) -> PassResult:
     at = clock.now()
     sweep = run_sweep(sessions, now=at, assume_weekdays=assume_weekdays)
     # Hot-spot spikes (issue 6), at most every hotspots.scan_minutes; alerts go to the outbox.
     hotspots = run_scan(sessions, now=at, force=False)
     delivery = deliver_pending(sessions, now=clock.now, limit=10_000)
-    inbox = drain_inbox(sessions, now=clock.now)
+    inbox = drain_inbox(sessions, now=clock.now, stop=stop)
     return PassResult(at, sweep, delivery, inbox, hotspots)
 
 
@@ -72,7 +77,7 @@ def run(
     check_configuration(sessions)
     passes = 0
     while not stop.is_set():
-        result = one_pass(sessions, clock=clock, assume_weekdays=assume_weekdays)
+        result = one_pass(sessions, clock=clock, assume_weekdays=assume_weekdays, stop=stop)
         passes += 1
         if report is not None:
             report(result)
@@ -90,7 +95,7 @@ def _drain_while_waiting(
     until = time.monotonic() + interval
     while not stop.is_set() and (left := until - time.monotonic()) > 0:
         try:
-            drain_inbox(sessions, now=clock.now)
+            drain_inbox(sessions, now=clock.now, stop=stop)
         except Exception:  # the pass goes on; the next try is a second away
             log.exception("portal inbox drain failed")
         stop.wait(min(1.0, left))
@@ -112,6 +117,13 @@ def worker_command(
         None, min=0.05, help="Seconds between passes (CIVICDESK_WORKER_INTERVAL_SECONDS, 60)."
     ),
     once: bool = typer.Option(False, "--once", help="One pass (sweep + outbox), then exit."),
+    nice: int = typer.Option(
+        0,
+        min=0,
+        max=19,
+        help="Lower this process's CPU priority by NICE (a worker on the web server's host: "
+        "under a flood of submissions the pages answer first, the drain takes the idle CPU).",
+    ),
 ) -> None:
     """Run the supervision sweep and deliver the outbox every INTERVAL seconds until SIGTERM."""
     from civicdesk.db import get_engine
@@ -120,6 +132,8 @@ def worker_command(
     from civicdesk.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if nice:
+        log.info("worker running at nice %d", os.nice(nice))
     every = interval or get_notification_settings().worker_interval_seconds
     stop = threading.Event()
     install_signal_handlers(stop)

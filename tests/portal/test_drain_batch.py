@@ -9,6 +9,7 @@ transaction, nothing cached), and every table intake writes is compared row for 
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,25 @@ def test_a_batch_that_fails_as_a_whole_is_taken_row_by_row(
     finally:
         batched.dispose()
         single.dispose()
+
+
+def test_a_stopping_worker_stops_draining_between_batches(tmp_path: Path) -> None:
+    engine = _database(tmp_path / "stop.db")
+    try:
+        rows = _fill(engine, tmp_path / "m")
+        stop = threading.Event()
+        taken = []
+
+        def clock() -> datetime:  # called once per batch: stop after the first one
+            taken.append(1)
+            if len(taken) == 1:
+                stop.set()
+            return NOW + timedelta(days=1)
+
+        config = inbox.DrainConfig(batch=20, max_hold_seconds=60.0)
+        stats = inbox.drain(session_factory(engine), now=clock, config=config, stop=stop)
+        assert (stats.batches, stats.done) == (1, 20)
+        with Session(engine) as session:
+            assert inbox.backlog(session) == rows - 20
+    finally:
+        engine.dispose()

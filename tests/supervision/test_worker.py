@@ -83,6 +83,19 @@ def test_the_command_runs_once(db):
     assert counts(engine)[0] >= 2
 
 
+def test_the_worker_can_give_the_web_server_the_cpu_first(db):
+    url, _ = db
+    done = subprocess.run(
+        [*CIVICDESK, "worker", "--once", "--nice", "3"],
+        env=environment(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"worker running at nice {os.nice(0) + 3}" in done.stderr
+
+
 def test_sigterm_stops_the_worker_cleanly(db):
     url, _ = db
     worker = subprocess.Popen(

@@ -14,15 +14,14 @@ from civicdesk.clock import from_local
 from civicdesk.config.policies import open311_document
 from civicdesk.open311 import keys, posting, service
 from civicdesk.open311.formats import Open311Error, Open311Route, check_format, respond
-from civicdesk.portal.forms import UploadLimits, check_body_size
+from civicdesk.portal.forms import UploadLimits, check_body_size, parse_form
+from civicdesk.portal.schemas import CitizenComplaint
 from civicdesk.portal.web import (
-    LimitersDep,
-    PublicNow,
-    StoreDep,
+    DoorDep,
     check_rate,
     portal_config,
     reference,
-    write_session,
+    write_connection,
 )
 from civicdesk.web.deps import NowDep, SessionDep
 
@@ -72,7 +71,7 @@ def service_definition(
 async def _posted_form(request: Request) -> FormData:
     """The POST body, read before the transaction opens (form-encoded; files are refused)."""
     check_body_size(request, UploadLimits(max_photos=0, max_photo_bytes=0))
-    return await request.form(max_files=0, max_fields=100)
+    return await parse_form(request, max_files=0, max_fields=100)
 
 
 @router.post("/requests.{fmt}")
@@ -80,9 +79,7 @@ def post_request(
     request: Request,
     fmt: str,
     form: Annotated[FormData, Depends(_posted_form)],
-    now: PublicNow,
-    limits: LimitersDep,
-    store: StoreDep,
+    door: DoorDep,
 ) -> Response:
     """Checked against cached reference data, then one insert into the inbox in a short write
     transaction (the API key is looked up in it, so a revoked key is refused at once)."""
@@ -94,15 +91,24 @@ def post_request(
     # GeoReport allows 4,000 characters of description, plus the attribute answers.
     config = replace(portal_config(request, ref, channel="app", source="open311"), max_text=5000)
     services.check_jurisdiction(jurisdiction)
-    with write_session(request) as db:
+    # Read before the write transaction opens; a bad request is still answered after the key
+    # and rate checks, as before.
+    built: tuple[CitizenComplaint, str | None] | Open311Error
+    try:
+        built = posting.complaint_from_form(services, ref, form)
+    except Open311Error as exc:
+        built = exc
+    with write_connection(request) as db:
         key_id = keys.live_key_id(db, str(form.get("api_key") or ""))
         if key_id is None:
             raise Open311Error(403, "a valid api_key is required to POST requests")
-        check_rate(limits.open311_by_key, f"key:{key_id}")
-        complaint, media_url = posting.complaint_from_form(services, ref, form)
+        check_rate(door.limits.open311_by_key, f"key:{key_id}")
+        if isinstance(built, Open311Error):
+            raise built
+        complaint, media_url = built
         answer, created = posting.post_request(
-            db, complaint, media_url=media_url, api_key_id=key_id, store=store, config=config,
-            ref=ref, now=now,
+            db, complaint, media_url=media_url, api_key_id=key_id, store=door.store,
+            config=config, ref=ref, now=door.now,
         )  # fmt: skip
     return respond(fmt, "service_requests", [answer], status_code=201 if created else 200)
 

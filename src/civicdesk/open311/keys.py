@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from civicdesk.errors import Conflict, InvalidInput, NotFound
@@ -59,12 +59,12 @@ def verify(session: Session, key: str | None) -> ApiKey | None:
 _LIVE_KEY = text("select id from open311_keys where key_hash = :key_hash and revoked_at is null")
 
 
-def live_key_id(session: Session, key: str | None) -> int | None:
+def live_key_id(connection: Connection, key: str | None) -> int | None:
     """``verify`` for the POST path: the live key's id with one plain query (no ORM load);
     revocation counts at once (no cache)."""
     if not key or len(key) > 128:
         return None
-    found = session.connection().execute(_LIVE_KEY, {"key_hash": _hash(key.strip())}).first()
+    found = connection.execute(_LIVE_KEY, {"key_hash": _hash(key.strip())}).first()
     return int(found[0]) if found is not None else None
 
 

@@ -1,6 +1,6 @@
 """POST /requests: a GeoReport request becomes a citizen complaint through the portal's path:
-checked, put in the inbox (``portal.inbox.accept``, one insert) and answered with a token at
-once, as GeoReport allows; intake (triage, repeat check, the case) runs in the drain, and
+checked, put in the inbox (``portal.inbox.prepare`` and ``put``, one insert) and answered with
+a token at once, as GeoReport allows; intake (triage, repeat check, the case) runs in the drain, and
 ``GET /tokens/{token}`` gives the service_request_id (the case number) once it has."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from civicdesk.config.policies import open311_document
@@ -148,7 +149,7 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def post_request(
-    session: Session,
+    connection: Connection,
     complaint: CitizenComplaint,
     *,
     media_url: str | None,
@@ -162,10 +163,10 @@ def post_request(
     is answered with its token (the service_request_id follows from GET /tokens once intake
     has run); the same request again, with the id if it is already known."""
     try:
-        accepted = inbox.accept(
-            session, complaint, [], store=store, config=config, ref=ref, now=now,
-            api_key_id=api_key_id, media_url=media_url,
-        )  # fmt: skip
+        draft = inbox.prepare(
+            complaint, config=config, ref=ref, now=now, api_key_id=api_key_id, media_url=media_url
+        )
+        accepted = inbox.put(connection, draft, [], store=store, config=config, ref=ref, now=now)
     except InvalidInput as exc:
         raise Open311Error(400, exc.message) from None
     if accepted.created:

@@ -14,9 +14,8 @@ from civicdesk.portal.models import Attachment
 from civicdesk.portal.schemas import CitizenRatingForm, PortalComplaint
 from civicdesk.portal.uploads import MediaStore
 from civicdesk.portal.web import (
+    DoorDep,
     LimitersDep,
-    PublicNow,
-    StoreDep,
     check_portal_csrf,
     check_rate,
     client_address,
@@ -25,7 +24,7 @@ from civicdesk.portal.web import (
     render_public,
     security_headers,
     settings_of,
-    write_session,
+    write_connection,
 )
 from civicdesk.web.deps import CalendarDep, NowDep, SessionDep
 from civicdesk.web.forms import field_errors
@@ -46,30 +45,26 @@ def portal_home(request: Request, db: SessionDep, area: str | None = None) -> Re
 
 
 @router.post("/portal/submit")
-def portal_submit(
-    request: Request,
-    form: SubmissionForm,
-    now: PublicNow,
-    limits: LimitersDep,
-    store: StoreDep,
-) -> Response:
+def portal_submit(request: Request, form: SubmissionForm, door: DoorDep) -> Response:
     """Checked, then into the inbox with one insert; the answer carries the private link at
-    once (no ORM session, no case: intake runs in the drain, see portal.inbox)."""
+    once (no ORM session, no case: intake runs in the drain, see portal.inbox). Everything but
+    the statements runs before the write transaction opens."""
     values = {k: v for k, v in form.fields.items() if k != "csrf"}
     try:
         if isinstance(form.error, BodyTooLarge):
             raise form.error  # not read at all, so there is no CSRF field to check either
         check_portal_csrf(request, form.fields.get("csrf"))
-        check_rate(limits.submit_by_address, client_address(request))
+        check_rate(door.limits.submit_by_address, client_address(request))
         if form.error is not None:
             raise form.error
         complaint = PortalComplaint(**values)
         ref = reference(request)
         config = portal_config(request, ref, channel="web", source="portal")
-        with write_session(request) as db:
-            accepted = inbox.accept(
-                db, complaint, form.photos, store=store, config=config, ref=ref, now=now,
-                admit=lambda: check_rate(limits.submit_by_phone, complaint.phone),
+        draft = inbox.prepare(complaint, config=config, ref=ref, now=door.now)
+        with write_connection(request) as db:
+            accepted = inbox.put(
+                db, draft, form.photos, store=door.store, config=config, ref=ref, now=door.now,
+                admit=lambda: check_rate(door.limits.submit_by_phone, complaint.phone),
             )  # fmt: skip
     except ValidationError as exc:
         return _refused(request, values, field_errors(exc), 422)
