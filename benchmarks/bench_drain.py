@@ -49,9 +49,7 @@ def fill(engine, media: Path, start: int, n: int, at: datetime) -> None:  # type
     sessions = session_factory(engine)
     config = PortalConfig(channel="web", source="portal", duplicate_seconds=0)
     with sessions() as session:
-        streets = sorted(
-            session.scalars(select(Area.name).where(Area.level == "street")).all()
-        )
+        streets = sorted(session.scalars(select(Area.name).where(Area.level == "street")).all())
         ref = inbox.Reference.load(session)
         store = MediaStore(media)
         for i in range(start, start + n):

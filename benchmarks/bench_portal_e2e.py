@@ -66,7 +66,9 @@ def recorded(url: str) -> int:
 
 
 @contextmanager
-def worker(url: str, workdir: Path, *, repeat_check: bool, nice: int) -> Iterator[int]:
+def worker(
+    url: str, workdir: Path, *, repeat_check: bool, nice: int, hold_ms: int = 0
+) -> Iterator[int]:
     """``civicdesk worker`` on the database (its drain as shipped), stopped with SIGTERM."""
     env = {
         **os.environ,
@@ -75,6 +77,7 @@ def worker(url: str, workdir: Path, *, repeat_check: bool, nice: int) -> Iterato
         "CIVICDESK_MEDIA_DIR": str(workdir / "media"),
         "CIVICDESK_PORTAL_REPEAT_CHECK": "true" if repeat_check else "false",
         "CIVICDESK_WORKER_INTERVAL_SECONDS": "60",
+        **({"CIVICDESK_PORTAL_DRAIN_HOLD_MS": str(hold_ms)} if hold_ms else {}),
     }
     cmd = [sys.executable, "-m", "civicdesk.cli", "worker", "--nice", str(nice)]
     proc = subprocess.Popen(
@@ -98,7 +101,9 @@ def row(
     with server("civicdesk.asgi:app", url, workdir, workers=args.workers) as (base, pid):
         lua = script(workdir, base, kind="portal", streets=streets, offset=offset)
         wrk(base, lua, 3)  # warm-up of the door (imports, caches, connection pools)
-        with worker(url, workdir, repeat_check=repeat_check, nice=args.nice) as worker_pid:
+        with worker(
+            url, workdir, repeat_check=repeat_check, nice=args.nice, hold_ms=args.hold_ms
+        ) as worker_pid:
             time.sleep(3)  # the worker's start-up (its first pass) over the warm-up's rows
             lua = script(workdir, base, kind="portal", streets=streets, offset=offset + 5_000_000)
             pending0, recorded0 = backlog(url), recorded(url)
@@ -118,7 +123,8 @@ def row(
     drained = recorded1 - recorded0
     growth = (pending1 - pending0) / seconds
     return {
-        "endpoint": name, "workers": args.workers, "worker_nice": args.nice, **figures,
+        "endpoint": name, "workers": args.workers, "worker_nice": args.nice,
+        "drain_hold_ms": args.hold_ms, **figures,
         "requests_per_s": round(rate, 1),
         "drain_rows_per_s": round(drained / seconds, 1),
         "backlog_start": pending0, "backlog_end": pending1,
@@ -151,6 +157,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--nice", type=int, default=0, help="civicdesk worker --nice N")
+    parser.add_argument("--hold-ms", type=int, default=0, help="the drain's hold (0: default)")
     parser.add_argument("--pg", help="PostgreSQL URL of a scratch database (dropped and recreated)")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--repeat-off", action=argparse.BooleanOptionalAction, default=True,

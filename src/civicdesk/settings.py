@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Inbox rows per drain transaction at most (a batch is also cut after 30 ms of writing on
     # SQLite; one row per transaction on PostgreSQL: portal.inbox.DrainConfig).
     portal_drain_batch: int = Field(default=50, ge=1, le=1000)
+    # How long one drain batch may take, in ms (0: by database — SQLite 60 set-wise, of it
+    # about half under the write lock; PostgreSQL 200; docs/portal.md).
+    portal_drain_hold_ms: int = Field(default=0, ge=0, le=10_000)
     # Map tiles for the location picker, e.g. https://tiles.example.cn/{z}/{x}/{y}.png (none
     # are reachable offline) and the boundaries to draw when there are no tiles (GeoJSON).
     map_tile_url: str | None = None

@@ -140,9 +140,13 @@ def _row_by_row_refused(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("the set-wise drain called record_complaint")
 
 
-@pytest.mark.parametrize("bulk", [True, False], ids=["set-wise", "row-by-row"])
+@pytest.mark.parametrize(
+    ("bulk", "replan"),
+    [(True, False), (True, True), (False, False)],
+    ids=["set-wise", "set-wise, changed before the lock", "row-by-row"],
+)
 def test_a_batched_drain_writes_what_one_row_at_a_time_writes(
-    tmp_path: Path, bulk: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk: bool, replan: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batched, single = _database(tmp_path / "batched.db"), _database(tmp_path / "single.db")
     try:
@@ -153,6 +157,8 @@ def test_a_batched_drain_writes_what_one_row_at_a_time_writes(
         with monkeypatch.context() as patch:
             if bulk:  # the set-wise path (intake.batch) must not fall back to row by row
                 patch.setattr(inbox, "record_complaint", _row_by_row_refused)
+            if replan:  # as if a complaint had been recorded between planning and the lock
+                patch.setattr(inbox.intake_batch, "still_holds", lambda *_: False)
             stats = inbox.drain(session_factory(batched), now=lambda: later, config=config)
         assert stats.done == rows and stats.failed == 0 and stats.batches == 3
         _one_by_one(single)
@@ -246,5 +252,25 @@ def test_a_stopping_worker_stops_draining_between_batches(tmp_path: Path) -> Non
         assert (stats.batches, stats.done) == (1, 20)
         with Session(engine) as session:
             assert inbox.backlog(session) == rows - 20
+    finally:
+        engine.dispose()
+
+
+def test_a_complaint_recorded_after_planning_means_the_plan_no_longer_holds(
+    tmp_path: Path,
+) -> None:
+    from civicdesk.intake import batch as intake_batch
+
+    engine = _database(tmp_path / "holds.db")
+    try:
+        _fill(engine, tmp_path / "m")
+        with Session(engine) as session:
+            planned = intake_batch.plan(session, [], now=NOW)
+            assert intake_batch.still_holds(session, planned)
+        config = inbox.DrainConfig(batch=1, max_hold_seconds=60.0)
+        inbox.drain(session_factory(engine), now=lambda: NOW + timedelta(days=1), config=config,
+                    limit=1)  # fmt: skip
+        with Session(engine) as session:
+            assert not intake_batch.still_holds(session, planned)
     finally:
         engine.dispose()

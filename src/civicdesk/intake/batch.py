@@ -16,18 +16,24 @@ configuration); callers take the one-by-one path otherwise (``joins_automaticall
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civicdesk.cases.deadlines import FileDeadlines
 from civicdesk.errors import InvalidInput
 from civicdesk.intake.importing.rows import Valid
 from civicdesk.intake.importing.writing import write_valid
+from civicdesk.intake.models import Complaint
 from civicdesk.intake.schemas import ComplaintCreate
 from civicdesk.intake.service import Lookups, _area, _category, check_received_at
 from civicdesk.repeats import service as repeats
-from civicdesk.repeats.context import load_context
+from civicdesk.repeats.context import RepeatContext, load_context
+from civicdesk.repeats.scoring import Decision, Facts
+from civicdesk.triage import hooks as triage_hooks
+from civicdesk.triage.engine import Triage
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,94 @@ def joins_automatically(session: Session) -> bool:
     return load_context(session).auto_attach
 
 
+@dataclass
+class Planned:
+    """A batch worked out before it is written (``plan``): what needs only reading — triage's
+    proposals, the filing deadlines, the repeat check's decisions with provisional ids for the
+    batch's own complaints — so that the write transaction holds its lock for the statements
+    alone (on SQLite one writer at a time: the citizens' submissions wait behind it)."""
+
+    rows: list[Valid]
+    proposals: list[tuple[Triage, bool, bool]]
+    file_due_at: list[datetime | None]
+    facts: list[Facts] | None  # the repeat check's view of the rows (provisional ids)
+    decisions: list[Decision | None]
+    context: RepeatContext | None
+    marker: int  # the last complaint id on record when planned
+
+
+# The batch's complaints and cases before they have ids: after every real id (Facts.order).
+PROVISIONAL = 2**62
+
+
+def plan(
+    session: Session, rows: Sequence[Valid], *, now: datetime, repeat_check: bool = True
+) -> Planned:
+    """Triage, deadlines and the repeat check of ``rows`` (reads only)."""
+    rows = list(rows)
+    proposals = triage_hooks.propose_many(session, rows)  # fills category and place
+    deadlines = FileDeadlines.of(session)
+    file_due_at = [deadlines.due(item.category_id, item.received_at) for item in rows]
+    facts, decisions, ctx = None, [], None
+    if repeat_check and rows:
+        ctx = load_context(session)
+        facts = [
+            _facts(ctx, item, PROVISIONAL + n, PROVISIONAL + n, now) for n, item in enumerate(rows)
+        ]
+        decisions, ctx = repeats.check_many(session, facts, now=now)
+    return Planned(rows, proposals, file_due_at, facts, decisions, ctx, last_complaint(session))
+
+
+def last_complaint(session: Session) -> int:
+    return int(session.scalar(select(func.max(Complaint.id))) or 0)
+
+
+def still_holds(session: Session, planned: Planned) -> bool:
+    """No complaint was recorded since the batch was planned (by another channel, in the
+    moment between planning and the write lock): its repeat check saw what is on record."""
+    return last_complaint(session) == planned.marker
+
+
+def write(session: Session, planned: Planned, *, now: datetime, case_prefix: str) -> list[Written]:
+    """Write a planned batch: the cases, complaints, history and suggestions, then the repeat
+    keys and links with the batch's real ids."""
+    written = write_valid(
+        session,
+        planned.rows,
+        batch_id=None,
+        actor=None,
+        now=now,
+        case_prefix=case_prefix,
+        proposals=planned.proposals,
+        file_due_at=planned.file_due_at,
+    )
+    if planned.facts is not None and planned.context is not None:
+        real = {
+            PROVISIONAL + n: ids for n, ids in enumerate(written)
+        }  # provisional id → (case id, complaint id)
+        xs = [
+            replace(x, id=complaint_id, case_id=case_id)
+            for x, (case_id, complaint_id) in zip(planned.facts, written, strict=True)
+        ]
+        decisions = [
+            None if d is None else _real(d, real, x.id)
+            for d, x in zip(planned.decisions, xs, strict=True)
+        ]
+        repeats.record_many(session, xs, decisions, planned.context, now=now)
+    return [Written(case_id, complaint_id) for case_id, complaint_id in written]
+
+
+def _real(decision: Decision, real: dict[int, tuple[int, int]], complaint_id: int) -> Decision:
+    earlier = decision.earlier
+    if earlier.id in real:  # an earlier complaint of the same batch
+        case_id, earlier_id = real[earlier.id]
+        earlier = replace(earlier, id=earlier_id, case_id=case_id)
+    join = decision.join_case
+    if join is not None and join >= PROVISIONAL:
+        join = real[join][0]
+    return replace(decision, complaint_id=complaint_id, earlier=earlier, join_case=join)
+
+
 def record_batch(
     session: Session,
     rows: Sequence[Valid],
@@ -76,31 +170,26 @@ def record_batch(
     """Record ``rows`` (from ``prepare``, in the order they came), each opening its case:
     triage, the case, the complaint, its history, and the repeat check. In the caller's
     transaction; returns each row's case and complaint."""
-    written = write_valid(
-        session, rows, batch_id=None, actor=None, now=now, case_prefix=case_prefix
+    planned = plan(session, rows, now=now, repeat_check=repeat_check)
+    return write(session, planned, now=now, case_prefix=case_prefix)
+
+
+def _facts(ctx: RepeatContext, item: Valid, id_: int, case_id: int, now: datetime) -> Facts:
+    data = item.data
+    return ctx.facts(
+        id=id_,
+        created=now,
+        received=item.received_at,
+        channel_id=item.channel.id,
+        phone=data.complainant_phone,
+        name=data.complainant_name,
+        title=data.title,
+        text=data.text,
+        address=data.address,
+        lon=data.longitude,
+        lat=data.latitude,
+        category=item.category_id,
+        area=item.place.area_id,
+        case_id=case_id,
+        district=item.place.district_id,
     )
-    if repeat_check and rows:
-        ctx = load_context(session)
-        xs = [
-            ctx.facts(
-                id=complaint_id,
-                created=now,
-                received=item.received_at,
-                channel_id=item.channel.id,
-                phone=item.data.complainant_phone,
-                name=item.data.complainant_name,
-                title=item.data.title,
-                text=item.data.text,
-                address=item.data.address,
-                lon=item.data.longitude,
-                lat=item.data.latitude,
-                category=item.category_id,
-                area=item.place.area_id,
-                case_id=case_id,
-                district=item.place.district_id,
-            )
-            for item, (case_id, complaint_id) in zip(rows, written, strict=True)
-        ]
-        decisions, ctx = repeats.check_many(session, xs, now=now)
-        repeats.record_many(session, xs, decisions, ctx, now=now)
-    return [Written(case_id, complaint_id) for case_id, complaint_id in written]

@@ -450,13 +450,17 @@ class DrainConfig:
             repeat_check=settings.portal_repeat_check,
             boundaries=settings.map_boundaries,
             batch=settings.portal_drain_batch,
+            max_hold_seconds=(
+                settings.portal_drain_hold_ms / 1000 if settings.portal_drain_hold_ms else None
+            ),
         )
 
     def hold_for(self, dialect: str) -> float:
         if self.max_hold_seconds is not None:
             return self.max_hold_seconds
         if dialect == "sqlite":
-            return 0.03
+            # Set-wise, about half of it under the write lock (``_drain_bulk``, lock_late).
+            return 0.06 if self.bulk else 0.03
         # PostgreSQL: set-wise, a batch holds the day's number lock for a few milliseconds
         # per ten rows; row by row, each row is its own transaction.
         return 0.2 if self.bulk else 0.0
@@ -491,8 +495,16 @@ def drain(
                 session, opened, batch_lookups = sessions(), time.perf_counter(), None
                 session.info[triage_service.STAMP_REUSE_SECONDS] = STAMP_REUSE_SECONDS
                 session.info[REUSE_LOOKUPS] = True
-            begin_for_writing(session)
+                # Its rows are read afresh by each batch (``_claim``); a commit need not
+                # expire what it holds (a set-wise batch on SQLite commits its reading).
+                session.expire_on_commit = False
             dialect = session.get_bind().dialect.name
+            # Set-wise on SQLite, a batch reads and works out its intake first and takes the
+            # write lock only for its statements (``_drain_bulk``); otherwise at once.
+            lock_late = config.bulk and dialect == "sqlite"
+            if not lock_late:
+                begin_for_writing(session)
+            session.info[_LOCKED_AT] = None if lock_late else time.perf_counter()
             hold = config.hold_for(dialect)
             # Claim about what fits in the hold time: rows claimed but not taken would be
             # read for nothing (and, on PostgreSQL, locked away from another drain).
@@ -502,8 +514,11 @@ def drain(
             taken, batch_lookups = _drain_batch(
                 session, now, config, size, hold, stats, batch_lookups
             )
+            locked_at = session.info.get(_LOCKED_AT)
             session.commit()
-            held = time.perf_counter() - began
+            ended = time.perf_counter()
+            held = ended - began
+            locked = ended - locked_at if locked_at is not None else 0.0
             if not taken:
                 break
             stats.batches += 1
@@ -516,7 +531,7 @@ def drain(
             if dialect == "sqlite":
                 # One writer: let the public submissions queued on the writer gate in before
                 # the next batch (a drain that re-takes the lock at once wins every time).
-                time.sleep(min(held, 0.05))
+                time.sleep(min(locked, 0.05))
     finally:
         if session is not None:
             session.close()
@@ -560,9 +575,16 @@ def _drain_batch(
     lookups, prefix = memo
     recorded = _recorded(session, [ack_number(prefix, i.created_at, i.id) for i in items])
     if config.bulk and not intake_batch.joins_automatically(session):
-        _drain_bulk(session, items, lookups, prefix, config, now(), recorded, stats)
+        lock_late = session.info.get(_LOCKED_AT) is None
+        _drain_bulk(
+            session, items, lookups, prefix, config, now(), recorded, stats, lock_late=lock_late
+        )
         stats.taken += len(items)
         return len(items), memo
+    if session.info.get(_LOCKED_AT) is None:  # row by row: everything under the lock
+        session.commit()
+        _lock(session)
+        items = [item for item in items if item.id in _still_pending(session, items)]
     taken = 0
     for item in items:
         if taken and time.perf_counter() - started > hold:
@@ -583,13 +605,22 @@ def _drain_bulk(
     now: datetime,
     recorded: set[str],
     stats: DrainStats,
+    *,
+    lock_late: bool = False,
 ) -> None:
     """A batch through set-wise intake (``intake.batch``): what the rows one by one would
     write, in a few statements. Rows intake refuses are set aside as one by one; should the
     batch's write fail as a whole, it is rolled back and the rows go one by one (so that one
-    bad row cannot hold up the others)."""
+    bad row cannot hold up the others).
+
+    ``lock_late`` (SQLite): the batch is read and worked out — the rows checked, triage, the
+    filing deadlines, the repeat check — in a read transaction, and the write lock is taken
+    for the statements alone. Under the lock the batch is written only if its rows are still
+    pending and no complaint was recorded in between (another drain, a hotline intake);
+    otherwise it is worked out again under the lock."""
     ready: list[tuple[InboxItem, Valid]] = []
     again: list[InboxItem] = []
+    refused: list[tuple[InboxItem, str]] = []
     for item in items:
         ref = ack_number(prefix, item.created_at, item.id)
         if ref in recorded:
@@ -599,17 +630,32 @@ def _drain_bulk(
             data = _intake_record(session, item, prefix, config)
             ready.append((item, intake_batch.prepare(session, data, lookups, now=now, row=item.id)))
         except DomainError as exc:
-            _set_aside(item, exc.message, now, stats)
+            refused.append((item, exc.message))
+    planned = None
     if ready:
+        planned = intake_batch.plan(
+            session, [valid for _, valid in ready], now=now, repeat_check=config.repeat_check
+        )
+    if lock_late:
+        session.commit()  # the end of the reading
+        _lock(session)
+        pending = _still_pending(session, items)
+        if len(pending) < len(items) or (
+            planned is not None and not intake_batch.still_holds(session, planned)
+        ):
+            log.info("inbox: the batch changed before its write lock; worked out again")
+            items = [item for item in items if item.id in pending]
+            refs = [ack_number(prefix, i.created_at, i.id) for i in items]
+            _drain_bulk(
+                session, items, lookups, prefix, config, now, _recorded(session, refs), stats
+            )
+            return
+    for item, message in refused:
+        _set_aside(item, message, now, stats)
+    if planned is not None:
         try:
             with session.begin_nested():
-                written = intake_batch.record_batch(
-                    session,
-                    [valid for _, valid in ready],
-                    now=now,
-                    case_prefix=prefix,
-                    repeat_check=config.repeat_check,
-                )
+                written = intake_batch.write(session, planned, now=now, case_prefix=prefix)
                 _finish(session, [item for item, _ in ready], written, now)
             stats.done += len(ready)
         except Exception:
@@ -618,6 +664,25 @@ def _drain_bulk(
     for item in again:
         _one_row(session, item, lookups, prefix, config, now, recorded, stats)
     session.flush()
+
+
+_LOCKED_AT = "civicdesk_drain_locked_at"
+
+
+def _lock(session: Session) -> None:
+    """Take the write lock for the session's next transaction (SQLite: the writer gate and
+    BEGIN IMMEDIATE) and note when, for the pause after the batch."""
+    begin_for_writing(session)
+    session.info[_LOCKED_AT] = time.perf_counter()
+
+
+def _still_pending(session: Session, items: list[InboxItem]) -> set[int]:
+    ids = [item.id for item in items]
+    return set(
+        session.scalars(
+            select(InboxItem.id).where(InboxItem.id.in_(ids), InboxItem.state == PENDING)
+        )
+    )
 
 
 def _set_aside(item: InboxItem, message: str, now: datetime, stats: DrainStats) -> None:

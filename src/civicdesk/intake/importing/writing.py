@@ -27,6 +27,7 @@ from civicdesk.intake.importing.rows import Valid
 from civicdesk.intake.models import Complaint
 from civicdesk.intake.service import TITLE_LENGTH, Lookups, record_complaint
 from civicdesk.triage import hooks as triage_hooks
+from civicdesk.triage.engine import Triage
 
 WRITE_CHUNK = 2000
 # Core inserts of the mapped tables, not the ORM's bulk insert: that one regroups rows by which
@@ -133,9 +134,13 @@ def write_valid(
     now: datetime,
     case_prefix: str,
     progress: Progress | None = None,
+    proposals: Sequence[tuple[Triage, bool, bool]] | None = None,
+    file_due_at: Sequence[datetime | None] | None = None,
 ) -> list[tuple[int, int]]:
     """``write_rows``, returning (case id, complaint id) of each row in order (the inbox drain
-    goes on with the repeat check and the citizen's submission rows)."""
+    goes on with the repeat check and the citizen's submission rows). ``proposals`` (triage's,
+    from ``propose_many`` over the same rows) and ``file_due_at`` (each case's filing deadline)
+    when the caller worked them out before its write transaction."""
     numbers = CaseNumbers(session, case_prefix)
     file_due = FileDeadlines.of(session)  # 立案 deadlines, as record_complaint stores them
     actor_id = actor.id if actor else None
@@ -144,10 +149,17 @@ def write_valid(
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start : start + WRITE_CHUNK]
         # Triage (issue 3) fills empty categories and places as record_complaint does.
-        proposals = triage_hooks.propose_many(session, chunk)
+        if proposals is None:
+            chunk_proposals = triage_hooks.propose_many(session, chunk)
+        else:
+            chunk_proposals = list(proposals[start : start + WRITE_CHUNK])
         case_rows = [_case_row(item, numbers.next(item.received_at), status) for item in chunk]
-        for row in case_rows:
-            row["file_due_at"] = file_due.due(row["category_id"], row["opened_at"])
+        for n, row in enumerate(case_rows):
+            row["file_due_at"] = (
+                file_due.due(row["category_id"], row["opened_at"])
+                if file_due_at is None
+                else file_due_at[start + n]
+            )
         _insert(session, CASES, case_rows)
         # Read the ids back by the unique keys just written (case number; a complaint's new
         # case) rather than with RETURNING: SQLite cannot order a multi-row RETURNING, so
@@ -177,7 +189,9 @@ def write_valid(
             )
         }
         complaint_ids = [by_case[case_id] for case_id in case_ids]
-        triage_hooks.keep_many(session, chunk, complaint_ids, proposals, now=now, actor_id=actor_id)
+        triage_hooks.keep_many(
+            session, chunk, complaint_ids, chunk_proposals, now=now, actor_id=actor_id
+        )
         _insert(
             session,
             EVENTS,
