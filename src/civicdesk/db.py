@@ -65,17 +65,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **{**pool, **kwargs})
 
 
-# PostgreSQL connections per process (environment: CIVICDESK_DB_POOL_SIZE, default twice the
-# cores; CIVICDESK_DB_MAX_OVERFLOW, default 0). A fixed pool: a connection beyond the pool is
+# PostgreSQL connections per process (environment: CIVICDESK_DB_POOL_SIZE, default the number
+# of cores; CIVICDESK_DB_MAX_OVERFLOW, default 0). A fixed pool: a connection beyond the pool is
 # opened and closed per request (a new backend each time), and more busy backends than cores
 # only take turns — on 2 cores the pool of 10 + 20 overflow made the public door 668
-# submissions/s at p99 228 ms, a pool of 2 without overflow 1,329/s at 61 ms
-# (docs/benchmarks.md). Requests beyond the pool wait for a connection (up to 30 s).
+# submissions/s at p99 228 ms, a pool of 2 without overflow 1,315–1,329/s at p99 61–80 ms
+# (4: 805/s; docs/benchmarks.md). Requests beyond the pool wait for a connection (up to 30 s).
 POOL_SIZE, MAX_OVERFLOW = "CIVICDESK_DB_POOL_SIZE", "CIVICDESK_DB_MAX_OVERFLOW"
 
 
 def pool_size() -> int:
-    return int(os.environ.get(POOL_SIZE) or 2 * (os.cpu_count() or 2))
+    return int(os.environ.get(POOL_SIZE) or os.cpu_count() or 2)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
