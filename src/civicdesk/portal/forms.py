@@ -11,6 +11,7 @@ from urllib.parse import unquote_plus
 from fastapi import Depends, Request
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from civicdesk.errors import InvalidInput
@@ -56,7 +57,10 @@ async def read_form(request: Request, limits: UploadLimits) -> FormData:
     check_body_size(request, limits)
     try:
         return await parse_form(request, max_files=limits.max_photos + 1, max_fields=50)
-    except MultiPartException:
+    except (MultiPartException, HTTPException):
+        # Inside an application Starlette's ``request.form()`` turns its parser's error (too
+        # many files or fields, a malformed body) into a bare 400; the citizen gets the form
+        # back with a message instead.
         raise InvalidInput(
             f"表单内容有误或照片过多（最多 {limits.max_photos} 张），请检查后重新提交",
             field="photos",

@@ -51,7 +51,7 @@ def portal_submit(request: Request, form: SubmissionForm, door: DoorDep) -> Resp
     the statements runs before the write transaction opens."""
     values = {k: v for k, v in form.fields.items() if k != "csrf"}
     try:
-        if isinstance(form.error, BodyTooLarge):
+        if isinstance(form.error, BodyTooLarge) or (form.error is not None and not form.fields):
             raise form.error  # not read at all, so there is no CSRF field to check either
         check_portal_csrf(request, form.fields.get("csrf"))
         check_rate(door.limits.submit_by_address, client_address(request))
