@@ -140,6 +140,16 @@ def _row_by_row_refused(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("the set-wise drain called record_complaint")
 
 
+def _without_ids(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+    return {
+        table: sorted(
+            repr({k: v for k, v in row.items() if k != "data" and not k.endswith("id")})
+            for row in rows
+        )
+        for table, rows in tables.items()
+    }
+
+
 @pytest.mark.parametrize(
     ("bulk", "replan"),
     [(True, False), (True, True), (False, False)],
@@ -217,16 +227,24 @@ def test_a_batch_that_fails_as_a_whole_is_taken_row_by_row(
         rows = _fill(batched, tmp_path / "m1")
         _fill(single, tmp_path / "m2")
 
-        def broken(*args: Any, **kwargs: Any) -> Any:
+        write, calls = inbox.intake_batch.write, []
+
+        def broken(session: Session, *args: Any, **kwargs: Any) -> Any:
+            write(session, *args, **kwargs)  # half written, then the failure
+            calls.append(1)
             raise RuntimeError("a constraint the batch did not expect")
 
-        monkeypatch.setattr(inbox.intake_batch, "record_batch", broken)
+        monkeypatch.setattr(inbox.intake_batch, "write", broken)
         later = NOW + timedelta(days=1)
         config = inbox.DrainConfig(batch=20, max_hold_seconds=60.0)
         stats = inbox.drain(session_factory(batched), now=lambda: later, config=config)
-        assert (stats.done, stats.failed) == (rows, 0)
+        assert (stats.done, stats.failed, len(calls)) == (rows, 0, 3)  # every batch failed
         _one_by_one(single)
         got, expected = _dump(batched), _dump(single)
+        if batched.dialect.name == "postgresql":
+            # A rolled-back insert still used its sequence numbers: the ids differ by the gap,
+            # so the rows are compared without ids (and what refers to them).
+            got, expected = _without_ids(got), _without_ids(expected)
         for table in TABLES:  # nothing of the failed batch write is left behind
             assert got[table] == expected[table], table
     finally:

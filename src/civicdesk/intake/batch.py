@@ -2,10 +2,13 @@
 
 ``record_complaint`` costs several milliseconds a complaint, most of it the ORM's row-by-row
 unit of work and two repeat-check queries per complaint. A batch here is written set-wise: every
-row checked as ``record_complaint`` checks it (``prepare``), the cases, complaints, "receive"
-events and triage suggestions by the bulk import's writer (``importing.writing.write_valid``),
-then the repeat check of the whole batch (``repeats.service.check_many``: each complaint sees
-the earlier ones of the batch, as if recorded one by one) and its keys and links.
+row checked as ``record_complaint`` checks it (``prepare``); then ``plan`` works out what needs
+only reading — triage's proposals, the filing deadlines, the repeat check of the whole batch
+(``repeats.service.check_many``: each complaint sees the earlier ones of the batch, as if
+recorded one by one) — and ``write`` writes the cases, complaints, "receive" events and triage
+suggestions by the bulk import's writer (``importing.writing.write_valid``), then the repeat
+keys and links. The two may run in separate transactions (the drain on SQLite plans before it
+takes the write lock; ``still_holds`` says whether the plan is still good under it).
 
 What it writes is what ``record_complaint`` writes for the same complaints taken one at a time
 (tests/portal/test_drain_batch.py compares every table). It covers complaints that open a case
@@ -46,7 +49,7 @@ def prepare(
     session: Session, data: ComplaintCreate, lookups: Lookups, *, now: datetime, row: int
 ) -> Valid:
     """A complaint checked as ``record_complaint`` checks it (channel, time, category, area),
-    ready for ``record_batch``; raises InvalidInput as it would."""
+    ready for ``plan`` and ``write``; raises InvalidInput as it would."""
     channel = lookups.channels.get(data.channel)
     if channel is None:
         raise InvalidInput(f"未知渠道：{data.channel}", field="channel")
@@ -157,21 +160,6 @@ def _real(decision: Decision, real: dict[int, tuple[int, int]], complaint_id: in
     if join is not None and join >= PROVISIONAL:
         join = real[join][0]
     return replace(decision, complaint_id=complaint_id, earlier=earlier, join_case=join)
-
-
-def record_batch(
-    session: Session,
-    rows: Sequence[Valid],
-    *,
-    now: datetime,
-    case_prefix: str,
-    repeat_check: bool = True,
-) -> list[Written]:
-    """Record ``rows`` (from ``prepare``, in the order they came), each opening its case:
-    triage, the case, the complaint, its history, and the repeat check. In the caller's
-    transaction; returns each row's case and complaint."""
-    planned = plan(session, rows, now=now, repeat_check=repeat_check)
-    return write(session, planned, now=now, case_prefix=case_prefix)
 
 
 def _facts(ctx: RepeatContext, item: Valid, id_: int, case_id: int, now: datetime) -> Facts:
