@@ -163,21 +163,8 @@ def _real(decision: Decision, real: dict[int, tuple[int, int]], complaint_id: in
 
 
 def _facts(ctx: RepeatContext, item: Valid, id_: int, case_id: int, now: datetime) -> Facts:
-    data = item.data
-    return ctx.facts(
-        id=id_,
-        created=now,
-        received=item.received_at,
-        channel_id=item.channel.id,
-        phone=data.complainant_phone,
-        name=data.complainant_name,
-        title=data.title,
-        text=data.text,
-        address=data.address,
-        lon=data.longitude,
-        lat=data.latitude,
-        category=item.category_id,
-        area=item.place.area_id,
+    return repeats.intake_facts(
+        ctx, item.data, id=id_, created=now, received=item.received_at,
+        channel_id=item.channel.id, category_id=item.category_id, place=item.place,
         case_id=case_id,
-        district=item.place.district_id,
-    )
+    )  # fmt: skip

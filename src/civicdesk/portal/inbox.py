@@ -726,17 +726,7 @@ def _finish(
     submissions = []
     for item, row in zip(items, written, strict=True):
         attach(session, row.complaint_id, item.payload.get("photos") or [], now)
-        submissions.append(
-            {
-                "complaint_id": row.complaint_id,
-                "token_hash": item.token_hash,
-                "source": item.source,
-                "dedupe_key": item.dedupe_key,
-                "api_key_id": item.api_key_id,
-                "media_url": item.media_url,
-                "created_at": item.created_at,
-            }
-        )
+        submissions.append(submission_values(item, row.complaint_id))
     session.execute(insert(SUBMISSIONS), submissions)
     session.execute(
         update(INBOX)
@@ -752,6 +742,20 @@ def _finish(
         set_committed_value(item, "state", DONE)
         set_committed_value(item, "complaint_id", row.complaint_id)
         set_committed_value(item, "processed_at", now)
+
+
+def submission_values(item: InboxItem, complaint_id: int) -> dict[str, Any]:
+    """The ``portal_submissions`` row of an inbox row recorded as ``complaint_id``: the private
+    link's hash and where it came from (the drain, and staff entering a failed one by hand)."""
+    return {
+        "complaint_id": complaint_id,
+        "token_hash": item.token_hash,
+        "source": item.source,
+        "dedupe_key": item.dedupe_key,
+        "api_key_id": item.api_key_id,
+        "media_url": item.media_url,
+        "created_at": item.created_at,
+    }
 
 
 def _intake_record(
@@ -805,17 +809,7 @@ def _intake(
     )
     if result.created:
         attach(session, result.complaint.id, payload.get("photos") or [], now)
-        session.add(
-            Submission(
-                complaint_id=result.complaint.id,
-                token_hash=item.token_hash,
-                source=item.source,
-                dedupe_key=item.dedupe_key,
-                api_key_id=item.api_key_id,
-                media_url=item.media_url,
-                created_at=item.created_at,
-            )
-        )
+        session.add(Submission(**submission_values(item, result.complaint.id)))
     item.state, item.complaint_id, item.processed_at = DONE, result.complaint.id, now
     session.flush()
 

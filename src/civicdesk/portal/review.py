@@ -27,7 +27,7 @@ from civicdesk.core.workflow import CaseAction
 from civicdesk.errors import IllegalTransition, InvalidInput, NotFound
 from civicdesk.intake.models import Complaint
 from civicdesk.org.models import Area
-from civicdesk.portal.inbox import DONE, FAILED, PENDING, number_of
+from civicdesk.portal.inbox import DONE, FAILED, PENDING, number_of, submission_values
 from civicdesk.portal.models import InboxItem, Submission
 from civicdesk.portal.service import attach
 
@@ -215,17 +215,7 @@ def mark_entered(
     item.state, item.complaint_id, item.processed_at = DONE, complaint.id, now
     attach(session, complaint.id, item.payload.get("photos") or [], now)
     if session.scalar(select(Submission.id).where(Submission.complaint_id == complaint.id)) is None:
-        session.add(
-            Submission(
-                complaint_id=complaint.id,
-                token_hash=item.token_hash,
-                source=item.source,
-                dedupe_key=item.dedupe_key,
-                api_key_id=item.api_key_id,
-                media_url=item.media_url,
-                created_at=item.created_at,
-            )
-        )
+        session.add(Submission(**submission_values(item, complaint.id)))
     history.record(
         session,
         case,

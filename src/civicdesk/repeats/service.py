@@ -116,10 +116,32 @@ def check_new(
 ) -> IntakeCheck:
     """The repeat check of a complaint about to be recorded (``intake.service``)."""
     ctx = load_context(session)
-    facts = ctx.facts(
-        id=NEW_ID,
-        created=now,
-        received=received_at,
+    facts = intake_facts(
+        ctx, data, id=NEW_ID, created=now, received=received_at, channel_id=channel_id,
+        category_id=category.id if category else None, place=place, case_id=None,
+    )  # fmt: skip
+    return check_intake(
+        session, facts, actor=actor, now=now, operator_named_case=bool(data.case_number)
+    )
+
+
+def intake_facts(
+    ctx: RepeatContext,
+    data: ComplaintCreate,
+    *,
+    id: int,
+    created: datetime,
+    received: datetime,
+    channel_id: int,
+    category_id: int | None,
+    place: Placement,
+    case_id: int | None,
+) -> Facts:
+    """What the scorer knows of a complaint being recorded (online one by one, or a batch)."""
+    return ctx.facts(
+        id=id,
+        created=created,
+        received=received,
         channel_id=channel_id,
         phone=data.complainant_phone,
         name=data.complainant_name,
@@ -128,13 +150,10 @@ def check_new(
         address=data.address,
         lon=data.longitude,
         lat=data.latitude,
-        category=category.id if category else None,
+        category=category_id,
         area=place.area_id,
-        case_id=None,
+        case_id=case_id,
         district=place.district_id,
-    )
-    return check_intake(
-        session, facts, actor=actor, now=now, operator_named_case=bool(data.case_number)
     )
 
 
